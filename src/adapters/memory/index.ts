@@ -1,0 +1,6 @@
+/**
+ * `patkit/memory`: a token store in process memory, for tests, demos and single processes.
+ *
+ * @packageDocumentation
+ */
+export { createMemoryStore, type MemoryStore } from "./memory-store.js";

@@ -1,0 +1,153 @@
+import {
+  ConflictError,
+  ExpiryImmutableError,
+  type InsertLimit,
+  isLive,
+  LimitExceededError,
+  type ListQuery,
+  ownerKey,
+  type Policy,
+  type TokenPatch,
+  type TokenRecord,
+  type TokenStore,
+  type TouchEntry,
+} from "../../index.js";
+import { cloneRecord, comparePosition } from "./records.js";
+
+/** A {@link TokenStore} in process memory, with the introspection tests and tools like. */
+export interface MemoryStore extends TokenStore {
+  /** How many records are stored. */
+  readonly size: number;
+}
+
+/**
+ * Creates a {@link TokenStore} that keeps everything in memory: for tests, demos and single
+ * processes. It stores and returns copies, checks the per-owner limit and the version within
+ * one synchronous step (so concurrent calls cannot interleave inside a write), and answers
+ * synchronously, which keeps `verifyToken` on it close to the cost of the hash.
+ */
+export function createMemoryStore(): MemoryStore {
+  const records = new Map<string, TokenRecord>();
+  const idsByOwner = new Map<string, Set<string>>();
+  let policy: Policy | null = null;
+
+  function ownerIds(key: string): Set<string> {
+    let ids = idsByOwner.get(key);
+    if (!ids) {
+      ids = new Set();
+      idsByOwner.set(key, ids);
+    }
+    return ids;
+  }
+
+  function remove(record: TokenRecord): void {
+    records.delete(record.id);
+    const key = ownerKey(record.owner);
+    const ids = idsByOwner.get(key);
+    ids?.delete(record.id);
+    if (ids?.size === 0) idsByOwner.delete(key);
+  }
+
+  return {
+    get size() {
+      return records.size;
+    },
+
+    insert(record: TokenRecord, limit: InsertLimit): void {
+      if (records.has(record.id)) throw new ConflictError("A token with this id exists");
+      const ids = ownerIds(ownerKey(record.owner));
+      if (limit.maxTokensPerOwner !== null) {
+        let live = 0;
+        for (const id of ids) if (isLive(records.get(id) as TokenRecord, limit.now)) live++;
+        if (live >= limit.maxTokensPerOwner) throw new LimitExceededError(limit.maxTokensPerOwner);
+      }
+      records.set(record.id, cloneRecord(record));
+      ids.add(record.id);
+    },
+
+    findById(id: string): TokenRecord | null {
+      const record = records.get(id);
+      return record ? cloneRecord(record) : null;
+    },
+
+    list(query: ListQuery): TokenRecord[] {
+      const candidates = query.owner
+        ? [...(idsByOwner.get(ownerKey(query.owner)) ?? [])].map(
+            (id) => records.get(id) as TokenRecord,
+          )
+        : [...records.values()];
+      const after = query.after;
+      return candidates
+        .filter((record) => !after || comparePosition(record, after) > 0)
+        .sort(comparePosition)
+        .slice(0, query.limit)
+        .map(cloneRecord);
+    },
+
+    updateIfVersion(id: string, expectedVersion: number, patch: TokenPatch): TokenRecord | null {
+      const record = records.get(id);
+      if (!record || record.version !== expectedVersion) return null;
+      if (patch.expiresAt !== undefined && record.expiresAt !== null)
+        throw new ExpiryImmutableError();
+      const updated = cloneRecord({
+        ...record,
+        ...(patch.name !== undefined && { name: patch.name }),
+        ...(patch.permissions !== undefined && { permissions: patch.permissions }),
+        ...(patch.expiresAt !== undefined && { expiresAt: patch.expiresAt }),
+        ...(patch.secretHash !== undefined && { secretHash: patch.secretHash }),
+        version: record.version + 1,
+      });
+      records.set(id, updated);
+      return cloneRecord(updated);
+    },
+
+    revoke(id: string, at: Date): TokenRecord | null {
+      const record = records.get(id);
+      if (!record) return null;
+      if (record.revokedAt !== null) return cloneRecord(record);
+      const revoked = cloneRecord({ ...record, revokedAt: at, version: record.version + 1 });
+      records.set(id, revoked);
+      return cloneRecord(revoked);
+    },
+
+    touchLastAuthenticated(entries: readonly TouchEntry[]): void {
+      for (const { id, at } of entries) {
+        const record = records.get(id);
+        if (!record) continue;
+        if (
+          record.lastAuthenticatedAt !== null &&
+          record.lastAuthenticatedAt.getTime() >= at.getTime()
+        )
+          continue;
+        records.set(id, { ...record, lastAuthenticatedAt: new Date(at.getTime()) });
+      }
+    },
+
+    getPolicy(): Policy | null {
+      return policy ? { ...policy } : null;
+    },
+
+    putPolicy(next: Policy): void {
+      policy = {
+        expiryRequired: next.expiryRequired,
+        maxExpiryDays: next.maxExpiryDays,
+        maxTokensPerOwner: next.maxTokensPerOwner,
+      };
+    },
+
+    purge(before: Date): number {
+      let deleted = 0;
+      for (const record of [...records.values()]) {
+        const revokedBefore =
+          record.revokedAt !== null && record.revokedAt.getTime() < before.getTime();
+        const expiredBefore =
+          record.expiresAt !== null && record.expiresAt.getTime() < before.getTime();
+        if (revokedBefore || expiredBefore) {
+          remove(record);
+          deleted++;
+        }
+      }
+      return deleted;
+    },
+  };
+}

@@ -1,0 +1,193 @@
+import { createAuthorization } from "./authorization.js";
+import { type Clock, systemClock } from "./clock.js";
+import { ValidationError } from "./errors.js";
+import { type AccessTokenEvent, createHookRunner, type ErrorContext } from "./events.js";
+import { createSecretHasher, type Pepper } from "./hashing.js";
+import type { HostAccess } from "./host-access.js";
+import { createLastAuthenticatedRecorder } from "./last-authenticated.js";
+import {
+  type CreatedToken,
+  type CreateTokenInput,
+  createManagement,
+  type ListTokensInput,
+  type PolicyInput,
+  type TokenPage,
+  type UpdateTokenInput,
+} from "./management.js";
+import type { VerifyResult } from "./results.js";
+import type { TokenStore } from "./store.js";
+import { callStore } from "./store-calls.js";
+import { DEFAULT_TOKEN_PREFIX, isValidPrefix } from "./token-format.js";
+import type { Actor, Policy, Requirement, TokenView } from "./types.js";
+import { createVerifier } from "./verification.js";
+
+/** Options of {@link createAccessTokens}. */
+export interface AccessTokensOptions {
+  /** Where tokens and the policy live. */
+  readonly store: TokenStore;
+  /** The time source; default {@link systemClock}. Tests pass a manual clock. */
+  readonly clock?: Clock;
+  /** The host's answers about its users and resources. */
+  readonly access: HostAccess;
+  /**
+   * A server-side secret for HMAC-SHA-256 of token secrets (default: plain SHA-256). A list
+   * rotates peppers: the first is current, the rest are still accepted, and tokens that
+   * authenticate with an earlier one are re-hashed with the current one.
+   */
+  readonly pepper?: Pepper | readonly Pepper[];
+  /** The token prefix, 1-16 lower-case letters and digits; default `"pat"` (tokens `pat_…`). */
+  readonly prefix?: string;
+  /** Audit hook, called after each change is stored. It cannot fail a call. */
+  readonly onEvent?: (event: AccessTokenEvent) => unknown;
+  /** Receives failures off the response path: a throwing `onEvent`, a failed last-authenticated write. */
+  readonly onError?: (error: unknown, context: ErrorContext) => unknown;
+  /** The least time between two last-authenticated writes of one token; default 60 000 ms. */
+  readonly lastAuthenticatedIntervalMs?: number;
+}
+
+/** The token service: management for UIs and APIs, verification for auth middleware. */
+export interface AccessTokens {
+  /** Creates a token. The secret is in the result, this once, and never stored. */
+  create(input: CreateTokenInput, actor: Actor): Promise<CreatedToken>;
+  /** One token, for its owner, the resource's admins and system admins. */
+  get(id: string, actor: Actor): Promise<TokenView>;
+  /** One owner's tokens, oldest first, a page at a time; every token for system admins when `owner` is absent. */
+  list(input: ListTokensInput, actor: Actor): Promise<TokenPage>;
+  /** Renames, changes permissions, or gives an expiry to a token that has none. */
+  update(id: string, input: UpdateTokenInput, actor: Actor): Promise<TokenView>;
+  /** Revokes a token; it fails verification from now on and stays listed until purged. Idempotent. */
+  revoke(id: string, actor: Actor): Promise<TokenView>;
+  /** The global policy in force. */
+  getPolicy(): Promise<Policy>;
+  /** Replaces the global policy (system admins only). Existing tokens keep working. */
+  setPolicy(input: PolicyInput, actor: Actor): Promise<Policy>;
+  /** Deletes tokens revoked or expired before `before` (default: now). System admins only. */
+  purge(input: { before?: Date }, actor: Actor): Promise<{ deleted: number }>;
+  /**
+   * Verifies a token string and, when given, that it meets `requirement`. Resolves to a result
+   * for every bad token; rejects only when the store is unavailable (`StoreUnavailableError`)
+   * or a host callback fails, so it fails closed.
+   */
+  verifyToken(secret: string, requirement?: Requirement | null): Promise<VerifyResult>;
+  /**
+   * Verifies an `Authorization` header: `Bearer <token>` for every token, or `Basic` with a
+   * personal token as the password and its owner's username.
+   */
+  authenticate(
+    authorizationHeader: string | null | undefined,
+    requirement?: Requirement | null,
+  ): Promise<VerifyResult>;
+  /** Writes pending last-authenticated times now and waits for them (for shutdown and tests). */
+  flush(): Promise<void>;
+}
+
+/** Creates the token service. See {@link AccessTokensOptions}. */
+export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
+  checkOptions(options);
+  const store = options.store;
+  const clock = options.clock ?? systemClock;
+  const access = options.access;
+  const prefix = options.prefix ?? DEFAULT_TOKEN_PREFIX;
+  const hasher = createSecretHasher(options.pepper);
+  const hooks = createHookRunner(options.onEvent, options.onError);
+  const recorder = createLastAuthenticatedRecorder({
+    store,
+    intervalMs: options.lastAuthenticatedIntervalMs ?? 60_000,
+    call: callStore,
+    report: (error) => hooks.report(error, { source: "lastAuthenticated" }),
+  });
+  const management = createManagement({
+    store,
+    clock,
+    hasher,
+    prefix,
+    call: callStore,
+    hooks,
+    rules: createAuthorization(access),
+  });
+  const verifier = createVerifier({
+    store,
+    clock,
+    access,
+    hasher,
+    prefix,
+    call: callStore,
+    recordAuthentication: recorder.record,
+    report: (error) => hooks.report(error, { source: "rehash" }),
+  });
+  return {
+    ...management,
+    verifyToken: verifier.verifyToken,
+    authenticate: verifier.authenticate,
+    flush: recorder.drain,
+  };
+}
+
+function checkOptions(options: AccessTokensOptions): void {
+  const problems: { path: string[]; message: string }[] = [];
+  const problem = (path: string[], message: string) => problems.push({ path, message });
+  if (typeof options !== "object" || options === null) {
+    throw new ValidationError([{ path: [], message: "Expected an options object" }]);
+  }
+  const store = options.store as unknown as Record<string, unknown> | undefined;
+  const methods = [
+    "insert",
+    "findById",
+    "list",
+    "updateIfVersion",
+    "revoke",
+    "touchLastAuthenticated",
+    "getPolicy",
+    "putPolicy",
+    "purge",
+  ];
+  if (typeof store !== "object" || store === null) problem(["store"], "Expected a TokenStore");
+  else
+    for (const method of methods)
+      if (typeof store[method] !== "function") problem(["store", method], "Expected a function");
+  const access = options.access as unknown as Record<string, unknown> | undefined;
+  if (typeof access !== "object" || access === null)
+    problem(["access"], "Expected the host's access callbacks");
+  else {
+    for (const method of ["hasPermission", "isSystemAdmin"]) {
+      if (typeof access[method] !== "function") problem(["access", method], "Expected a function");
+    }
+    for (const method of ["isActiveUser", "usernameOf"]) {
+      if (access[method] !== undefined && typeof access[method] !== "function")
+        problem(["access", method], "Expected a function");
+    }
+  }
+  if (options.clock !== undefined && typeof options.clock?.now !== "function")
+    problem(["clock", "now"], "Expected a function");
+  if (options.prefix !== undefined && !isValidPrefix(options.prefix)) {
+    problem(["prefix"], "Expected 1 to 16 lower-case letters and digits, starting with a letter");
+  }
+  const interval = options.lastAuthenticatedIntervalMs;
+  if (
+    interval !== undefined &&
+    !(typeof interval === "number" && interval >= 0 && Number.isFinite(interval))
+  ) {
+    problem(["lastAuthenticatedIntervalMs"], "Expected a number of milliseconds, 0 or more");
+  }
+  for (const name of ["onEvent", "onError"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "function")
+      problem([name], "Expected a function");
+  }
+  const peppers =
+    options.pepper === undefined
+      ? []
+      : Array.isArray(options.pepper)
+        ? options.pepper
+        : [options.pepper];
+  peppers.forEach((pepper, index) => {
+    const valid = (typeof pepper === "string" || pepper instanceof Uint8Array) && pepper.length > 0;
+    if (!valid)
+      problem(
+        Array.isArray(options.pepper) ? ["pepper", String(index)] : ["pepper"],
+        "Expected a non-empty string or Uint8Array",
+      );
+  });
+  if (Array.isArray(options.pepper) && options.pepper.length === 0)
+    problem(["pepper"], "Expected at least one pepper");
+  if (problems.length > 0) throw new ValidationError(problems);
+}

@@ -1,0 +1,62 @@
+import { ForbiddenError } from "./errors.js";
+import type { HostAccess } from "./host-access.js";
+import type { Actor, Owner } from "./types.js";
+
+/** Who may do what with tokens, asked of the host at the moment of each call. */
+export function createAuthorization(access: HostAccess) {
+  function isResourceAdmin(owner: Owner, userId: string): Promise<boolean> | boolean {
+    switch (owner.kind) {
+      case "user":
+        return false;
+      case "project":
+        return access.hasPermission(userId, "PROJECT_ADMIN", { projectId: owner.projectId });
+      case "repository":
+        return access.hasPermission(userId, "REPO_ADMIN", {
+          projectId: owner.projectId,
+          repositoryId: owner.repositoryId,
+        });
+    }
+  }
+
+  /** Refuses an actor who signed in with a token: tokens never manage tokens or the policy. */
+  function requireSignedInOtherwise(actor: Actor): void {
+    if (actor.via === "token") {
+      throw new ForbiddenError("Tokens cannot manage tokens or the policy: sign in another way");
+    }
+  }
+
+  /** A user creates their own personal tokens; project and repository admins create theirs. */
+  async function assertMayCreate(owner: Owner, actor: Actor): Promise<void> {
+    requireSignedInOtherwise(actor);
+    if (owner.kind === "user") {
+      if (owner.userId !== actor.userId) {
+        throw new ForbiddenError("Personal tokens can only be created by their own user");
+      }
+      return;
+    }
+    if (!(await isResourceAdmin(owner, actor.userId))) {
+      throw new ForbiddenError(`Only ${owner.kind} admins can create ${owner.kind} tokens`);
+    }
+  }
+
+  /** Owners, the resource's admins and system admins may see, edit and revoke a token. */
+  async function mayManage(owner: Owner, actor: Actor): Promise<boolean> {
+    if (owner.kind === "user" && owner.userId === actor.userId) return true;
+    if (await isResourceAdmin(owner, actor.userId)) return true;
+    return access.isSystemAdmin(actor.userId);
+  }
+
+  async function assertMayManage(owner: Owner, actor: Actor, action: string): Promise<void> {
+    if (!(await mayManage(owner, actor))) {
+      throw new ForbiddenError(`You may not ${action} this token`);
+    }
+  }
+
+  async function assertSystemAdmin(actor: Actor, action: string): Promise<void> {
+    if (!(await access.isSystemAdmin(actor.userId))) {
+      throw new ForbiddenError(`Only system admins may ${action}`);
+    }
+  }
+
+  return { requireSignedInOtherwise, assertMayCreate, assertMayManage, assertSystemAdmin };
+}

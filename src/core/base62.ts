@@ -1,0 +1,38 @@
+import { randomBytes } from "@noble/hashes/utils";
+
+/** The 62 URL-safe characters tokens are made of: digits, then upper, then lower case. */
+export const BASE62_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** The base-62 digit of a character code, or -1 when it is not one. */
+export function base62Digit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48; // 0-9
+  if (code >= 65 && code <= 90) return code - 55; // A-Z
+  if (code >= 97 && code <= 122) return code - 61; // a-z
+  return -1;
+}
+
+/**
+ * `length` characters drawn uniformly from the base-62 alphabet with the platform CSPRNG.
+ * Bytes of 248 and above are rejected so that `byte % 62` carries no bias.
+ */
+export function randomBase62(length: number): string {
+  let out = "";
+  while (out.length < length) {
+    for (const byte of randomBytes(length + 8)) {
+      if (byte < 248) out += BASE62_ALPHABET[byte % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+/** `value` (an unsigned 32-bit integer) in base 62, left-padded with "0" to `width` characters. */
+export function encodeBase62Fixed(value: number, width: number): string {
+  let out = "";
+  let rest = value >>> 0;
+  for (let i = 0; i < width; i++) {
+    out = BASE62_ALPHABET[rest % 62] + out;
+    rest = Math.floor(rest / 62);
+  }
+  return out;
+}

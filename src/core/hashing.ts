@@ -1,0 +1,61 @@
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { utf8ToBytes } from "@noble/hashes/utils.js";
+import { ValidationError } from "./errors.js";
+
+/** A server-side secret mixed into every token hash (HMAC key). Keep it out of the database. */
+export type Pepper = string | Uint8Array;
+
+/** Hashes token secrets: HMAC-SHA-256 under the current pepper, or SHA-256 without one. */
+export interface SecretHasher {
+  /** The hash of the ASCII characters `text[start, end)` under the current pepper. */
+  hash(text: string, start: number, end: number): Uint8Array;
+  /** The same under each earlier pepper, newest first (empty without rotation). */
+  readonly previous: readonly ((text: string, start: number, end: number) => Uint8Array)[];
+}
+
+/**
+ * Builds the hasher for a pepper option: nothing (SHA-256), one pepper, or a list whose first
+ * entry is the current pepper and the rest earlier ones still accepted during a rotation.
+ */
+export function createSecretHasher(pepper?: Pepper | readonly Pepper[]): SecretHasher {
+  const peppers = pepper === undefined ? [] : Array.isArray(pepper) ? pepper : [pepper as Pepper];
+  const [current, ...earlier] = peppers.map(keyedHashFor);
+  return { hash: current ?? plainSha256, previous: earlier };
+}
+
+// One reusable input buffer: hashing is synchronous, so no two calls ever share it at once.
+let inputBuffer = new Uint8Array(64);
+
+function asciiInput(text: string, start: number, end: number): Uint8Array {
+  const length = end - start;
+  if (inputBuffer.length < length) inputBuffer = new Uint8Array(length);
+  for (let i = 0; i < length; i++) inputBuffer[i] = text.charCodeAt(start + i);
+  return inputBuffer.subarray(0, length);
+}
+
+function plainSha256(text: string, start: number, end: number): Uint8Array {
+  return sha256(asciiInput(text, start, end));
+}
+
+function keyedHashFor(pepper: Pepper): (text: string, start: number, end: number) => Uint8Array {
+  const key = typeof pepper === "string" ? utf8ToBytes(pepper) : Uint8Array.from(pepper);
+  if (key.length === 0) {
+    throw new ValidationError([{ path: ["pepper"], message: "A pepper must not be empty" }]);
+  }
+  // The keyed inner/outer states are computed once; each hash clones them.
+  const keyed = hmac.create(sha256, key);
+  return (text, start, end) =>
+    keyed
+      .clone()
+      .update(asciiInput(text, start, end))
+      .digest();
+}
+
+/** Compares two byte strings in time that depends only on their length. */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= (a[i] as number) ^ (b[i] as number);
+  return difference === 0;
+}

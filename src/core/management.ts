@@ -1,0 +1,329 @@
+import { addMilliseconds, differenceInMilliseconds } from "date-fns";
+import type { createAuthorization } from "./authorization.js";
+import type { Clock } from "./clock.js";
+import { decodeCursor, encodeCursor } from "./cursor.js";
+import {
+  ConflictError,
+  ExpiryImmutableError,
+  NotFoundError,
+  PolicyViolationError,
+  ValidationError,
+} from "./errors.js";
+import type { HookRunner } from "./events.js";
+import type { SecretHasher } from "./hashing.js";
+import { canonicalPermissions, permissionProblems } from "./permissions.js";
+import { DAY_MS, DEFAULT_POLICY, expiryViolation } from "./policy.js";
+import {
+  actorSchema,
+  createInputSchema,
+  DEFAULT_PAGE_SIZE,
+  listInputSchema,
+  parseInput,
+  policyInputSchema,
+  purgeInputSchema,
+  tokenIdSchema,
+  updateInputSchema,
+} from "./schemas.js";
+import type { TokenPatch, TokenRecord, TokenStore } from "./store.js";
+import type { StoreCaller } from "./store-calls.js";
+import { generateToken, TOKEN_SECRET_LENGTH } from "./token-format.js";
+import type { Actor, Owner, OwnerKind, Permission, Policy, TokenView } from "./types.js";
+import { toView } from "./view.js";
+
+/** What `create` returns. `secret` is shown this once and is non-enumerable, so logging or
+ * serializing the result does not leak it; read it as `result.secret` or by destructuring. */
+export interface CreatedToken {
+  readonly token: TokenView;
+  readonly secret: string;
+}
+
+/** The input of `create`. */
+export interface CreateTokenInput {
+  readonly owner: Owner;
+  readonly name: string;
+  readonly permissions: readonly Permission[];
+  /** Days until expiry, counted as exact 24-hour days from creation; omit (or `null`) for none. */
+  readonly expiryDays?: number | null;
+}
+
+/** The input of `update`: a new name, new permissions, and an expiry for a token that has none. */
+export interface UpdateTokenInput {
+  readonly name?: string;
+  readonly permissions?: readonly Permission[];
+  /** Sets an expiry this many days from now, only on a token without one. */
+  readonly expiryDays?: number | null;
+  /** Sets this expiry, only on a token without one. */
+  readonly expiresAt?: Date;
+}
+
+/** The input of `list`: one owner's tokens (or all, for system admins), a page at a time. */
+export interface ListTokensInput {
+  readonly owner?: Owner;
+  /** The `nextCursor` of the previous page. */
+  readonly cursor?: string | null;
+  /** Page size, 1 to 1000; default 25. */
+  readonly limit?: number;
+}
+
+/** One page of tokens; `nextCursor` is `null` on the last page. */
+export interface TokenPage {
+  readonly items: TokenView[];
+  readonly nextCursor: string | null;
+}
+
+/** The input of `setPolicy`. */
+export interface PolicyInput {
+  readonly expiryRequired: boolean;
+  readonly maxExpiryDays?: number | null;
+  readonly maxTokensPerOwner?: number | null;
+}
+
+/** What management calls need from `createAccessTokens`. */
+export interface ManagementContext {
+  readonly store: TokenStore;
+  readonly clock: Clock;
+  readonly hasher: SecretHasher;
+  readonly prefix: string;
+  readonly call: StoreCaller;
+  readonly hooks: HookRunner;
+  readonly rules: ReturnType<typeof createAuthorization>;
+}
+
+/** Token management: create, read, edit, revoke, the policy and purging. */
+export function createManagement(context: ManagementContext) {
+  const { store, clock, hasher, prefix, call, hooks, rules } = context;
+
+  async function create(input: CreateTokenInput, actor: Actor): Promise<CreatedToken> {
+    const who = managingActor(actor);
+    const data = parseInput(createInputSchema, input);
+    const owner = data.owner as Owner;
+    const permissions = validPermissions(data.permissions as Permission[], owner.kind, [
+      "permissions",
+    ]);
+    await rules.assertMayCreate(owner, who);
+    const policy = await getPolicy();
+    const expiryDays = data.expiryDays ?? null;
+    const violation = expiryViolation(policy, expiryDays);
+    if (violation) throw new PolicyViolationError(violation);
+
+    const now = clock.now();
+    const generated = generateToken(prefix);
+    const record: TokenRecord = {
+      id: generated.id,
+      name: data.name,
+      owner,
+      permissions,
+      secretHash: hasher.hash(
+        generated.token,
+        generated.secretStart,
+        generated.secretStart + TOKEN_SECRET_LENGTH,
+      ),
+      createdAt: now,
+      createdBy: who.userId,
+      expiresAt: expiryDays === null ? null : addMilliseconds(now, expiryDays * DAY_MS),
+      lastAuthenticatedAt: null,
+      revokedAt: null,
+      version: 1,
+    };
+    await call("insert", () =>
+      store.insert(record, { maxTokensPerOwner: policy.maxTokensPerOwner, now }),
+    );
+    const token = toView(record, now);
+    hooks.emit({ type: "token.created", at: now, actor: who, token });
+    return createdToken(token, generated.token);
+  }
+
+  async function get(id: string, actor: Actor): Promise<TokenView> {
+    const who = parseActor(actor);
+    const record = await findExisting(id);
+    await rules.assertMayManage(record.owner, who, "see");
+    return toView(record, clock.now());
+  }
+
+  async function list(input: ListTokensInput, actor: Actor): Promise<TokenPage> {
+    const who = parseActor(actor);
+    const data = parseInput(listInputSchema, input ?? {});
+    const after = data.cursor ? decodeCursor(data.cursor) : undefined;
+    const owner = data.owner as Owner | undefined;
+    if (owner) await rules.assertMayManage(owner, who, "list the tokens of");
+    else await rules.assertSystemAdmin(who, "list every token");
+    const limit = data.limit ?? DEFAULT_PAGE_SIZE;
+    const records = await call("list", () => store.list({ owner, after, limit: limit + 1 }));
+    const page = records.slice(0, limit);
+    const now = clock.now();
+    const last = page[page.length - 1];
+    return {
+      items: page.map((record) => toView(record, now)),
+      nextCursor: records.length > limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  async function update(id: string, input: UpdateTokenInput, actor: Actor): Promise<TokenView> {
+    const who = managingActor(actor);
+    const data = parseInput(updateInputSchema, input);
+    const setsExpiry = data.expiryDays !== undefined || data.expiresAt !== undefined;
+    if (data.name === undefined && data.permissions === undefined && !setsExpiry) {
+      throw new ValidationError([
+        { path: [], message: "Give at least one of name, permissions, expiryDays" },
+      ]);
+    }
+    if (data.expiryDays != null && data.expiresAt !== undefined) {
+      throw new ValidationError([
+        { path: ["expiresAt"], message: "Give expiryDays or expiresAt, not both" },
+      ]);
+    }
+    const record = await findExisting(id);
+    await rules.assertMayManage(record.owner, who, "edit");
+    if (record.revokedAt !== null) throw new ConflictError("A revoked token cannot be edited");
+
+    const now = clock.now();
+    const changes: ("name" | "permissions" | "expiresAt")[] = [];
+    const patch: { -readonly [K in keyof TokenPatch]: TokenPatch[K] } = {};
+    if (setsExpiry) {
+      if (record.expiresAt !== null) throw new ExpiryImmutableError();
+      const expiresAt = newExpiry(data.expiryDays ?? null, data.expiresAt, now);
+      if (expiresAt !== null) {
+        await assertExpiryWithinPolicy(expiresAt, now);
+        patch.expiresAt = expiresAt;
+        changes.push("expiresAt");
+      }
+    }
+    if (data.name !== undefined && data.name !== record.name) {
+      patch.name = data.name;
+      changes.push("name");
+    }
+    if (data.permissions !== undefined) {
+      const permissions = validPermissions(data.permissions as Permission[], record.owner.kind, [
+        "permissions",
+      ]);
+      if (permissions.join() !== record.permissions.join()) {
+        patch.permissions = permissions;
+        changes.push("permissions");
+      }
+    }
+    if (changes.length === 0) return toView(record, now);
+
+    const updated = await call("updateIfVersion", () =>
+      store.updateIfVersion(record.id, record.version, patch),
+    );
+    if (updated === null) {
+      await findExisting(id);
+      throw new ConflictError("The token changed since it was read; read it again and retry");
+    }
+    const token = toView(updated, now);
+    hooks.emit({ type: "token.updated", at: now, actor: who, token, changes });
+    return token;
+  }
+
+  async function revoke(id: string, actor: Actor): Promise<TokenView> {
+    const who = managingActor(actor);
+    const record = await findExisting(id);
+    await rules.assertMayManage(record.owner, who, "revoke");
+    const now = clock.now();
+    if (record.revokedAt !== null) return toView(record, now);
+    const revoked = await call("revoke", () => store.revoke(record.id, now));
+    if (revoked === null) throw new NotFoundError("No token has this id");
+    const token = toView(revoked, now);
+    hooks.emit({ type: "token.revoked", at: now, actor: who, token });
+    return token;
+  }
+
+  async function getPolicy(): Promise<Policy> {
+    const stored = await call("getPolicy", () => store.getPolicy());
+    return { ...DEFAULT_POLICY, ...stored };
+  }
+
+  async function setPolicy(input: PolicyInput, actor: Actor): Promise<Policy> {
+    const who = managingActor(actor);
+    const data = parseInput(policyInputSchema, input);
+    await rules.assertSystemAdmin(who, "change the token policy");
+    const policy: Policy = {
+      expiryRequired: data.expiryRequired,
+      maxExpiryDays: data.maxExpiryDays ?? null,
+      maxTokensPerOwner: data.maxTokensPerOwner ?? null,
+    };
+    const previous = await getPolicy();
+    await call("putPolicy", () => store.putPolicy(policy));
+    hooks.emit({
+      type: "policy.updated",
+      at: clock.now(),
+      actor: who,
+      policy: { ...policy },
+      previous,
+    });
+    return { ...policy };
+  }
+
+  async function purge(input: { before?: Date }, actor: Actor): Promise<{ deleted: number }> {
+    const who = managingActor(actor);
+    const data = parseInput(purgeInputSchema, input ?? {});
+    await rules.assertSystemAdmin(who, "purge tokens");
+    const before = data.before ?? clock.now();
+    const deleted = await call("purge", () => store.purge(before));
+    return { deleted };
+  }
+
+  async function findExisting(id: string): Promise<TokenRecord> {
+    const tokenId = parseInput(tokenIdSchema, id, ["id"]);
+    const record = await call("findById", () => store.findById(tokenId));
+    if (record === null) throw new NotFoundError("No token has this id");
+    return record;
+  }
+
+  function newExpiry(
+    expiryDays: number | null,
+    expiresAt: Date | undefined,
+    now: Date,
+  ): Date | null {
+    if (expiresAt !== undefined) {
+      if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= now.getTime()) {
+        throw new ValidationError([
+          { path: ["expiresAt"], message: "Must be a valid date in the future" },
+        ]);
+      }
+      return new Date(expiresAt.getTime());
+    }
+    return expiryDays === null ? null : addMilliseconds(now, expiryDays * DAY_MS);
+  }
+
+  async function assertExpiryWithinPolicy(expiresAt: Date, now: Date): Promise<void> {
+    const { maxExpiryDays } = await getPolicy();
+    if (
+      maxExpiryDays !== null &&
+      differenceInMilliseconds(expiresAt, now) > maxExpiryDays * DAY_MS
+    ) {
+      throw new PolicyViolationError(
+        `The token policy allows at most ${maxExpiryDays} days of expiry`,
+      );
+    }
+  }
+
+  function managingActor(actor: Actor): Actor {
+    if ((actor as Actor | null)?.via === "token") rules.requireSignedInOtherwise(actor);
+    return parseActor(actor);
+  }
+
+  return { create, get, list, update, revoke, getPolicy, setPolicy, purge };
+}
+
+function parseActor(actor: Actor): Actor {
+  const data = parseInput(actorSchema, actor, ["actor"]);
+  return data.via === undefined ? { userId: data.userId } : { userId: data.userId, via: data.via };
+}
+
+function validPermissions(
+  permissions: readonly Permission[],
+  kind: OwnerKind,
+  path: readonly (string | number)[],
+): Permission[] {
+  const problems = permissionProblems(permissions, kind);
+  if (problems.length > 0)
+    throw new ValidationError(problems.map((message) => ({ path: [...path], message })));
+  return canonicalPermissions(permissions);
+}
+
+function createdToken(token: TokenView, secret: string): CreatedToken {
+  const result = { token } as { token: TokenView; secret: string };
+  Object.defineProperty(result, "secret", { value: secret, enumerable: false });
+  return result;
+}

@@ -1,0 +1,139 @@
+import type { Awaitable, Owner, Permission, Policy } from "./types.js";
+
+/**
+ * A token as the store keeps it. It holds the secret's hash, never the secret; only the core
+ * and store adapters see records. Times are `Date`s with millisecond precision.
+ */
+export interface TokenRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly owner: Owner;
+  /** Canonical order: the project level (if any), then the repository level. */
+  readonly permissions: readonly Permission[];
+  /** HMAC-SHA-256 (or SHA-256) of the secret: 32 bytes. */
+  readonly secretHash: Uint8Array;
+  readonly createdAt: Date;
+  readonly createdBy: string;
+  readonly expiresAt: Date | null;
+  readonly lastAuthenticatedAt: Date | null;
+  readonly revokedAt: Date | null;
+  /** 1 at insert, +1 on every update and on revoke (not on touches): the basis of conditional updates. */
+  readonly version: number;
+}
+
+/** Where a page of a listing starts: strictly after this token in (createdAt, id) order. */
+export interface ListPosition {
+  readonly createdAt: Date;
+  readonly id: string;
+}
+
+/** A listing request: one owner's tokens, or every token when `owner` is absent. */
+export interface ListQuery {
+  readonly owner?: Owner;
+  readonly after?: ListPosition;
+  /** At most this many records (1 or more). */
+  readonly limit: number;
+}
+
+/** What an update may change. `expiresAt` may only be set on a record whose expiry is `null`. */
+export interface TokenPatch {
+  readonly name?: string;
+  readonly permissions?: readonly Permission[];
+  readonly expiresAt?: Date;
+  readonly secretHash?: Uint8Array;
+}
+
+/** The limit an insert must respect, with the instant that decides which tokens are live. */
+export interface InsertLimit {
+  /** The most live tokens the owner may hold after the insert; `null` for no limit. */
+  readonly maxTokensPerOwner: number | null;
+  /** Tokens with `expiresAt <= now` or a `revokedAt` are not live and do not count. */
+  readonly now: Date;
+}
+
+/** One last-authenticated write: set the token's `lastAuthenticatedAt` to `at` unless it is already later. */
+export interface TouchEntry {
+  readonly id: string;
+  readonly at: Date;
+}
+
+/**
+ * The storage port: where token records and the policy live. Adapters implement it
+ * (`patkit/memory`, `patkit/postgres`, or your own, proven with `patkit/testing`).
+ *
+ * Contract highlights:
+ * - Every method returns copies: a caller mutating a returned record changes nothing stored,
+ *   and the store keeps no reference to objects it was given.
+ * - Every write is atomic. Driver failures are thrown as `StoreUnavailableError` (the core also
+ *   wraps any other unexpected error in one).
+ */
+export interface TokenStore {
+  /**
+   * Stores a new record, atomically with the per-owner limit: when the owner already holds
+   * `maxTokensPerOwner` live tokens, nothing is stored and `LimitExceededError` is thrown.
+   * Throws `ConflictError` when the id exists.
+   */
+  insert(record: TokenRecord, limit: InsertLimit): Awaitable<void>;
+
+  /** The record with this id, or `null`. This is the verify path: one indexed lookup. */
+  findById(id: string): Awaitable<TokenRecord | null>;
+
+  /** Records in ascending (createdAt, id) order, strictly after `after`, at most `limit`. */
+  list(query: ListQuery): Awaitable<TokenRecord[]>;
+
+  /**
+   * Applies `patch` and increments the version, only when the stored version is
+   * `expectedVersion`. Returns the updated record, or `null` when the record is missing or its
+   * version differs. Throws `ExpiryImmutableError` when the patch sets `expiresAt` on a record
+   * whose expiry is already set (and changes nothing).
+   */
+  updateIfVersion(
+    id: string,
+    expectedVersion: number,
+    patch: TokenPatch,
+  ): Awaitable<TokenRecord | null>;
+
+  /**
+   * Marks the record revoked at `at` (kept if it was revoked before) and increments the version
+   * when it changed. Returns the record as stored afterwards, or `null` when it is missing.
+   */
+  revoke(id: string, at: Date): Awaitable<TokenRecord | null>;
+
+  /**
+   * Records authentications in one batch: each `lastAuthenticatedAt` becomes the later of its
+   * value and `at`. The version does not change; unknown ids are ignored.
+   */
+  touchLastAuthenticated(entries: readonly TouchEntry[]): Awaitable<void>;
+
+  /** The stored policy, or `null` when none was ever stored. */
+  getPolicy(): Awaitable<Policy | null>;
+
+  /** Replaces the policy. */
+  putPolicy(policy: Policy): Awaitable<void>;
+
+  /**
+   * Deletes the records revoked before `before`, or whose expiry is before `before`.
+   * Returns how many were deleted.
+   */
+  purge(before: Date): Awaitable<number>;
+}
+
+/** A stable string key for an owner, for indexes and locks: distinct owners never share one. */
+export function ownerKey(owner: Owner): string {
+  switch (owner.kind) {
+    case "user":
+      return JSON.stringify(["user", owner.userId]);
+    case "project":
+      return JSON.stringify(["project", owner.projectId]);
+    case "repository":
+      return JSON.stringify(["repository", owner.projectId, owner.repositoryId]);
+  }
+}
+
+/** True when the token counts toward its owner's limit at `now`: not revoked, not expired. */
+export function isLive(record: Pick<TokenRecord, "expiresAt" | "revokedAt">, now: Date): boolean {
+  return (
+    record.revokedAt === null &&
+    (record.expiresAt === null || record.expiresAt.getTime() > now.getTime())
+  );
+}

@@ -1,0 +1,204 @@
+import { parseAuthorization } from "./authorization-header.js";
+import type { Clock } from "./clock.js";
+import { ValidationError } from "./errors.js";
+import { constantTimeEqual, type SecretHasher } from "./hashing.js";
+import type { HostAccess } from "./host-access.js";
+import { isPermission, levelsOf, levelsSatisfy, ownerReaches } from "./permissions.js";
+import type { Principal, VerifyFailureReason, VerifyResult } from "./results.js";
+import type { TokenRecord, TokenStore } from "./store.js";
+import { asStoreError, type StoreCaller } from "./store-calls.js";
+import { parseToken, TOKEN_SECRET_LENGTH } from "./token-format.js";
+import type { Requirement, Resource } from "./types.js";
+import { toView } from "./view.js";
+
+/** What the verify path needs from `createAccessTokens`. */
+export interface VerificationContext {
+  readonly store: TokenStore;
+  readonly clock: Clock;
+  readonly access: HostAccess;
+  readonly hasher: SecretHasher;
+  readonly prefix: string;
+  readonly call: StoreCaller;
+  readonly recordAuthentication: (id: string, stored: Date | null, now: Date) => void;
+  readonly report: (error: unknown) => void;
+}
+
+type Scheme = { kind: "bearer" } | { kind: "basic"; username: string };
+
+const BEARER: Scheme = { kind: "bearer" };
+
+const FAILURES: Readonly<Record<VerifyFailureReason, VerifyResult>> = Object.freeze({
+  malformed: Object.freeze({ ok: false, reason: "malformed" }),
+  unknown: Object.freeze({ ok: false, reason: "unknown" }),
+  expired: Object.freeze({ ok: false, reason: "expired" }),
+  revoked: Object.freeze({ ok: false, reason: "revoked" }),
+  insufficient_permission: Object.freeze({ ok: false, reason: "insufficient_permission" }),
+  inactive_owner: Object.freeze({ ok: false, reason: "inactive_owner" }),
+  wrong_scheme: Object.freeze({ ok: false, reason: "wrong_scheme" }),
+});
+
+// Compared against when no record exists, so unknown and known ids take the same path.
+const ABSENT_HASH = new Uint8Array(32);
+
+/**
+ * The hot path: parse (no store call for anything malformed), hash, one lookup, constant-time
+ * compare, then the checks in order: revoked, expired, scheme, active owner, requirement.
+ */
+export function createVerifier(context: VerificationContext) {
+  const { store, clock, access, hasher, prefix } = context;
+
+  async function verifyToken(
+    secret: unknown,
+    requirement?: Requirement | null,
+  ): Promise<VerifyResult> {
+    if (requirement != null) checkRequirement(requirement);
+    return verifyCredential(secret, BEARER, requirement ?? undefined);
+  }
+
+  async function authenticate(
+    header: unknown,
+    requirement?: Requirement | null,
+  ): Promise<VerifyResult> {
+    if (requirement != null) checkRequirement(requirement);
+    const credential = parseAuthorization(header);
+    if (!credential.ok)
+      return FAILURES[credential.reason === "unsupported_scheme" ? "wrong_scheme" : "malformed"];
+    const required = requirement ?? undefined;
+    if (credential.scheme === "bearer") return verifyCredential(credential.token, BEARER, required);
+    return verifyCredential(
+      credential.password,
+      { kind: "basic", username: credential.username },
+      required,
+    );
+  }
+
+  async function verifyCredential(
+    secret: unknown,
+    scheme: Scheme,
+    requirement?: Requirement,
+  ): Promise<VerifyResult> {
+    const parsed = parseToken(secret, prefix);
+    if (parsed === null) return FAILURES.malformed;
+    const text = secret as string;
+    const secretEnd = parsed.secretStart + TOKEN_SECRET_LENGTH;
+    const computed = hasher.hash(text, parsed.secretStart, secretEnd);
+
+    let found: TokenRecord | null;
+    try {
+      const lookup = store.findById(parsed.id);
+      found = lookup instanceof Promise ? await lookup : lookup;
+    } catch (error) {
+      throw asStoreError("findById", error);
+    }
+    let record = constantTimeEqual(computed, found?.secretHash ?? ABSENT_HASH) ? found : null;
+    if (record === null && hasher.previous.length > 0) {
+      record = matchEarlierPepper(text, parsed.secretStart, secretEnd, found);
+      if (record !== null) rehash(record, computed);
+    }
+    if (record === null) return FAILURES.unknown;
+
+    const now = clock.now();
+    if (record.revokedAt !== null) return failure("revoked", record);
+    if (record.expiresAt !== null && now.getTime() >= record.expiresAt.getTime())
+      return failure("expired", record);
+
+    const owner = record.owner;
+    if (scheme.kind === "basic") {
+      if (owner.kind !== "user") return failure("wrong_scheme", record);
+      const username = access.usernameOf ? await access.usernameOf(owner.userId) : owner.userId;
+      if (username !== scheme.username) return FAILURES.unknown;
+    }
+    if (
+      owner.kind === "user" &&
+      access.isActiveUser &&
+      !(await access.isActiveUser(owner.userId))
+    ) {
+      return failure("inactive_owner", record);
+    }
+
+    context.recordAuthentication(record.id, record.lastAuthenticatedAt, now);
+
+    if (requirement !== undefined && !(await meets(record, requirement))) {
+      return failure("insufficient_permission", record);
+    }
+    const principal = {
+      ...owner,
+      tokenId: record.id,
+      permissions: record.permissions,
+      via: "token",
+    } as Principal;
+    return { ok: true, token: toView(record, now), principal };
+  }
+
+  // Every earlier pepper is tried even without a record, keeping one path for known and unknown ids.
+  function matchEarlierPepper(
+    text: string,
+    start: number,
+    end: number,
+    found: TokenRecord | null,
+  ): TokenRecord | null {
+    let match: TokenRecord | null = null;
+    for (const earlier of hasher.previous) {
+      if (constantTimeEqual(earlier(text, start, end), found?.secretHash ?? ABSENT_HASH))
+        match = found;
+    }
+    return match;
+  }
+
+  function rehash(record: TokenRecord, secretHash: Uint8Array): void {
+    context
+      .call("updateIfVersion", () =>
+        store.updateIfVersion(record.id, record.version, { secretHash }),
+      )
+      .then(undefined, context.report);
+  }
+
+  async function meets(record: TokenRecord, requirement: Requirement): Promise<boolean> {
+    if (!ownerReaches(record.owner, requirement)) return false;
+    if (!levelsSatisfy(levelsOf(record.permissions), requirement.permission)) return false;
+    if (record.owner.kind !== "user") return true;
+    // A personal token never exceeds what its user may do right now.
+    return access.hasPermission(
+      record.owner.userId,
+      requirement.permission,
+      resourceOf(requirement),
+    );
+  }
+
+  return { verifyToken, authenticate };
+}
+
+function failure(reason: VerifyFailureReason, record: TokenRecord): VerifyResult {
+  return { ok: false, reason, tokenId: record.id };
+}
+
+function resourceOf(requirement: Requirement): Resource {
+  return requirement.repositoryId === undefined
+    ? { projectId: requirement.projectId }
+    : { projectId: requirement.projectId, repositoryId: requirement.repositoryId };
+}
+
+/** A cheap hand check of a requirement: it is the caller's input, not the token's. */
+function checkRequirement(requirement: Requirement): void {
+  const issues: { path: string[]; message: string }[] = [];
+  if (typeof requirement !== "object" || requirement === null) {
+    throw new ValidationError([{ path: ["requirement"], message: "Expected an object" }]);
+  }
+  if (!isPermission(requirement.permission)) {
+    issues.push({
+      path: ["requirement", "permission"],
+      message: "Expected a permission such as REPO_READ",
+    });
+  }
+  if (!isHostId(requirement.projectId)) {
+    issues.push({ path: ["requirement", "projectId"], message: "Expected a non-empty string" });
+  }
+  if (requirement.repositoryId !== undefined && !isHostId(requirement.repositoryId)) {
+    issues.push({ path: ["requirement", "repositoryId"], message: "Expected a non-empty string" });
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+}
+
+function isHostId(value: unknown): boolean {
+  return typeof value === "string" && value.length > 0 && value.length <= 255;
+}

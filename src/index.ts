@@ -1,0 +1,91 @@
+/**
+ * patkit: HTTP access tokens (personal, project, repository) for Git servers and REST APIs.
+ *
+ * @packageDocumentation
+ */
+export {
+  type AccessTokens,
+  type AccessTokensOptions,
+  createAccessTokens,
+} from "./core/access-tokens.js";
+export {
+  type AuthorizationProblem,
+  type BasicCredential,
+  type BearerCredential,
+  MAX_AUTHORIZATION_LENGTH,
+  type ParsedAuthorization,
+  parseAuthorization,
+} from "./core/authorization-header.js";
+export { type Clock, createManualClock, type ManualClock, systemClock } from "./core/clock.js";
+export {
+  ConflictError,
+  ExpiryImmutableError,
+  ForbiddenError,
+  LimitExceededError,
+  NotFoundError,
+  PatkitError,
+  type PatkitErrorCode,
+  PolicyViolationError,
+  StoreUnavailableError,
+  ValidationError,
+  type ValidationIssue,
+} from "./core/errors.js";
+export type { AccessTokenEvent, ErrorContext, PolicyEvent, TokenEvent } from "./core/events.js";
+export type { Pepper } from "./core/hashing.js";
+export type { HostAccess } from "./core/host-access.js";
+export type {
+  CreatedToken,
+  CreateTokenInput,
+  ListTokensInput,
+  PolicyInput,
+  TokenPage,
+  UpdateTokenInput,
+} from "./core/management.js";
+export {
+  isPermission,
+  PERMISSIONS,
+  PROJECT_PERMISSIONS,
+  REPOSITORY_PERMISSIONS,
+} from "./core/permissions.js";
+export { DAY_MS, DEFAULT_POLICY, isCompliant } from "./core/policy.js";
+export type {
+  Principal,
+  VerifyFailure,
+  VerifyFailureReason,
+  VerifyResult,
+  VerifySuccess,
+} from "./core/results.js";
+export {
+  type InsertLimit,
+  isLive,
+  type ListPosition,
+  type ListQuery,
+  ownerKey,
+  type TokenPatch,
+  type TokenRecord,
+  type TokenStore,
+  type TouchEntry,
+} from "./core/store.js";
+export {
+  DEFAULT_TOKEN_PREFIX,
+  hasValidChecksum,
+  TOKEN_BODY_LENGTH,
+  tokenPattern,
+} from "./core/token-format.js";
+export type {
+  Actor,
+  Awaitable,
+  Owner,
+  OwnerKind,
+  Permission,
+  Policy,
+  ProjectOwner,
+  ProjectPermission,
+  RepositoryOwner,
+  RepositoryPermission,
+  Requirement,
+  Resource,
+  TokenStatus,
+  TokenView,
+  UserOwner,
+} from "./core/types.js";
