@@ -5,6 +5,9 @@ export default defineConfig({
   entry: {
     index: "src/index.ts",
     "memory/index": "src/adapters/memory/index.ts",
+    "postgres/index": "src/adapters/postgres/index.ts",
+    "testing/index": "src/testing/index.ts",
+    "http/index": "src/adapters/http/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,
@@ -13,4 +16,6 @@ export default defineConfig({
   target: "es2022",
   splitting: true,
   treeshake: true,
+  // Optional peers stay imports; the adapters declare the slice of them they use.
+  external: ["pg", "@electric-sql/pglite", "vitest", "express", "fastify"],
 });

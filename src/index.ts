@@ -61,10 +61,12 @@ export {
   type ListPosition,
   type ListQuery,
   ownerKey,
+  type StoreChange,
   type TokenPatch,
   type TokenRecord,
   type TokenStore,
   type TouchEntry,
+  type Unwatch,
 } from "./core/store.js";
 export {
   DEFAULT_TOKEN_PREFIX,

@@ -57,6 +57,16 @@ export interface TouchEntry {
   readonly at: Date;
 }
 
+/** A change that verification caches on other instances must hear of. */
+export type StoreChange =
+  /** One token changed (edited, revoked, re-hashed or purged). */
+  | { readonly kind: "token"; readonly id: string }
+  /** Anything may have changed (e.g. the notification connection was lost and is back). */
+  | { readonly kind: "all" };
+
+/** Stops a {@link TokenStore.watch} subscription. */
+export type Unwatch = () => Awaitable<void>;
+
 /**
  * The storage port: where token records and the policy live. Adapters implement it
  * (`patkit/memory`, `patkit/postgres`, or your own, proven with `patkit/testing`).
@@ -116,6 +126,13 @@ export interface TokenStore {
    * Returns how many were deleted.
    */
   purge(before: Date): Awaitable<number>;
+
+  /**
+   * Optional: calls `listener` whenever a token changes through any instance sharing this store
+   * (for example through PostgreSQL LISTEN/NOTIFY), so verification caches drop stale entries.
+   * After a lost notification channel comes back, it reports `{ kind: "all" }`.
+   */
+  watch?(listener: (change: StoreChange) => void): Awaitable<Unwatch>;
 }
 
 /** A stable string key for an owner, for indexes and locks: distinct owners never share one. */
