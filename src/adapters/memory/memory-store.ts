@@ -18,6 +18,8 @@ import { cloneRecord, comparePosition } from "./records.js";
 export interface MemoryStore extends TokenStore {
   /** How many records are stored. */
   readonly size: number;
+  /** Answers synchronously: the memory store never waits. */
+  findById(id: string): TokenRecord | null;
 }
 
 /**

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { alice, aliceOwner, projectP, repoP1, setup } from "./host.js";
+
+const basic = (username: string, password: string) =>
+  `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`;
+
+describe("authenticate", () => {
+  it("accepts any token as a Bearer credential, scheme name in any case", async () => {
+    const { tokens } = setup();
+    const personal = await tokens.create(
+      { owner: aliceOwner, name: "u", permissions: ["REPO_READ"] },
+      alice,
+    );
+    const project = await tokens.create(
+      { owner: projectP, name: "p", permissions: ["REPO_READ"] },
+      alice,
+    );
+    const repository = await tokens.create(
+      { owner: repoP1, name: "r", permissions: ["REPO_READ"] },
+      alice,
+    );
+    for (const { secret } of [personal, project, repository]) {
+      expect((await tokens.authenticate(`Bearer ${secret}`)).ok).toBe(true);
+      expect((await tokens.authenticate(`bearer ${secret}`)).ok).toBe(true);
+    }
+  });
+
+  it("accepts a personal token as the Basic password with its owner's username", async () => {
+    const { tokens } = setup();
+    const { secret } = await tokens.create(
+      { owner: aliceOwner, name: "u", permissions: ["REPO_READ"] },
+      alice,
+    );
+    expect((await tokens.authenticate(basic("alice", secret))).ok).toBe(true);
+    expect(await tokens.authenticate(basic("mallory", secret))).toEqual({
+      ok: false,
+      reason: "unknown",
+    });
+  });
+
+  it("uses the host's usernameOf for Basic auth", async () => {
+    const context = setup();
+    const access = { ...context.host.access, usernameOf: (id: string) => `${id}@example.com` };
+    const { tokens } = setup({ access, store: context.memory });
+    const { secret } = await tokens.create(
+      { owner: aliceOwner, name: "u", permissions: ["REPO_READ"] },
+      alice,
+    );
+    expect((await tokens.authenticate(basic("alice@example.com", secret))).ok).toBe(true);
+    expect((await tokens.authenticate(basic("alice", secret))).ok).toBe(false);
+  });
+
+  it("refuses project and repository tokens over Basic with wrong_scheme", async () => {
+    const { tokens } = setup();
+    const project = await tokens.create(
+      { owner: projectP, name: "p", permissions: ["REPO_READ"] },
+      alice,
+    );
+    const repository = await tokens.create(
+      { owner: repoP1, name: "r", permissions: ["REPO_READ"] },
+      alice,
+    );
+    expect(await tokens.authenticate(basic("x-token-auth", project.secret))).toMatchObject({
+      ok: false,
+      reason: "wrong_scheme",
+    });
+    expect(await tokens.authenticate(basic("alice", repository.secret))).toMatchObject({
+      ok: false,
+      reason: "wrong_scheme",
+    });
+  });
+
+  it("applies the requirement to the header's token", async () => {
+    const { tokens } = setup();
+    const { secret } = await tokens.create(
+      { owner: repoP1, name: "r", permissions: ["REPO_READ"] },
+      alice,
+    );
+    const write = { permission: "REPO_WRITE", projectId: "P", repositoryId: "R1" } as const;
+    expect(await tokens.authenticate(`Bearer ${secret}`, write)).toMatchObject({
+      ok: false,
+      reason: "insufficient_permission",
+    });
+  });
+
+  it("refuses missing, malformed and foreign credentials without a store lookup", async () => {
+    const { tokens, counting } = setup();
+    const before = counting.total();
+    expect(await tokens.authenticate(undefined)).toEqual({ ok: false, reason: "malformed" });
+    expect(await tokens.authenticate("")).toEqual({ ok: false, reason: "malformed" });
+    expect(await tokens.authenticate("Bearer")).toEqual({ ok: false, reason: "malformed" });
+    expect(await tokens.authenticate("Bearer a b")).toEqual({ ok: false, reason: "malformed" });
+    expect(await tokens.authenticate("Basic !!!")).toEqual({ ok: false, reason: "malformed" });
+    expect(await tokens.authenticate(basic("alice", "not-a-token"))).toEqual({
+      ok: false,
+      reason: "malformed",
+    });
+    expect(await tokens.authenticate("Digest username=alice")).toEqual({
+      ok: false,
+      reason: "wrong_scheme",
+    });
+    expect(counting.total()).toBe(before);
+  });
+});

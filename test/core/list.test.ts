@@ -1,0 +1,85 @@
+import { ForbiddenError, ValidationError } from "patkit";
+import { describe, expect, it } from "vitest";
+import { alice, aliceOwner, bob, projectP, root, setup } from "./host.js";
+
+describe("listing", () => {
+  async function createMany(n: number) {
+    const context = setup();
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      context.clock.advance(i % 3 === 0 ? 0 : 1000); // some share a creation instant
+      const { token } = await context.tokens.create(
+        { owner: aliceOwner, name: `t${i}`, permissions: ["REPO_READ"] },
+        alice,
+      );
+      ids.push(token.id);
+    }
+    return { ...context, ids };
+  }
+
+  it("pages through every token once, oldest first, with a cursor", async () => {
+    const { tokens, ids } = await createMany(12);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await tokens.list({ owner: aliceOwner, cursor, limit: 5 }, alice);
+      seen.push(...page.items.map((t) => t.id));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(new Set(seen)).toEqual(new Set(ids));
+    expect(seen).toHaveLength(12);
+    const all = await tokens.list({ owner: aliceOwner, limit: 100 }, alice);
+    expect(all.items.map((t) => t.id)).toEqual(seen);
+    expect(all.nextCursor).toBeNull();
+  });
+
+  it("gives a null cursor when the last page is exactly full", async () => {
+    const { tokens } = await createMany(4);
+    const page = await tokens.list({ owner: aliceOwner, limit: 4 }, alice);
+    expect(page.items).toHaveLength(4);
+    expect(page.nextCursor).toBeNull();
+  });
+
+  it("keeps owners apart", async () => {
+    const { tokens } = await createMany(2);
+    await tokens.create({ owner: projectP, name: "p", permissions: ["REPO_READ"] }, alice);
+    expect((await tokens.list({ owner: projectP }, alice)).items).toHaveLength(1);
+    expect((await tokens.list({ owner: { kind: "user", userId: "bob" } }, bob)).items).toHaveLength(
+      0,
+    );
+  });
+
+  it("shows a user's tokens to the user and system admins only", async () => {
+    const { tokens } = await createMany(1);
+    await expect(tokens.list({ owner: aliceOwner }, bob)).rejects.toBeInstanceOf(ForbiddenError);
+    expect((await tokens.list({ owner: aliceOwner }, root)).items).toHaveLength(1);
+  });
+
+  it("lists every token for system admins only", async () => {
+    const { tokens } = await createMany(3);
+    await tokens.create({ owner: projectP, name: "p", permissions: ["REPO_READ"] }, alice);
+    await expect(tokens.list({}, alice)).rejects.toBeInstanceOf(ForbiddenError);
+    expect((await tokens.list({}, root)).items).toHaveLength(4);
+  });
+
+  it("allows reading through a token (only changes are refused)", async () => {
+    const { tokens } = await createMany(1);
+    expect(
+      (await tokens.list({ owner: aliceOwner }, { userId: "alice", via: "token" })).items,
+    ).toHaveLength(1);
+  });
+
+  it("rejects a forged cursor and an out-of-range limit, naming the field", async () => {
+    const { tokens } = await createMany(1);
+    const badCursor = await tokens
+      .list({ owner: aliceOwner, cursor: "../../etc" }, alice)
+      .catch((e) => e);
+    expect(badCursor).toBeInstanceOf(ValidationError);
+    expect(badCursor.fields).toEqual(["cursor"]);
+    const badLimit = await tokens.list({ owner: aliceOwner, limit: 0 }, alice).catch((e) => e);
+    expect(badLimit.fields).toEqual(["limit"]);
+  });
+});
