@@ -2,6 +2,7 @@ import { ValidationError } from "./errors.js";
 
 /** The time port. Every time decision in patkit reads the injected clock, never `Date.now()`. */
 export interface Clock {
+  /** The current instant, as a new `Date` the caller may keep. */
   now(): Date;
 }
 
