@@ -1,0 +1,62 @@
+import type { PatkitAuth } from "./express.js";
+import {
+  authenticateWith,
+  type HttpAuthOptions,
+  prepareOptions,
+  type RequirementSource,
+  resolveRequirement,
+  type TokenAuthenticator,
+} from "./header-authentication.js";
+import { groupedHeaders } from "./rejections.js";
+
+/** The slice of a Fastify request the hook uses; it sets `patkit` on success. */
+export interface FastifyRequestLike {
+  readonly headers: { readonly [name: string]: string | string[] | undefined };
+  patkit?: PatkitAuth;
+}
+
+/** The slice of a Fastify reply the hook uses. */
+export interface FastifyReplyLike {
+  code(statusCode: number): FastifyReplyLike;
+  header(name: string, value: string | readonly string[]): FastifyReplyLike;
+  send(payload?: unknown): FastifyReplyLike;
+}
+
+/** Options of {@link createFastifyHook}. */
+export interface FastifyHookOptions<Req extends FastifyRequestLike = FastifyRequestLike>
+  extends HttpAuthOptions<Req> {
+  /** What each request needs; a function of the request (e.g. of `request.params`), or `null` for any valid token. */
+  readonly requirement?: RequirementSource<Req>;
+}
+
+/**
+ * A Fastify (4 or 5) `onRequest` or `preHandler` hook that authenticates each request with an
+ * access token. On success it sets `request.patkit` to `{ principal, token, scheme }`; otherwise
+ * it sends the 401/403/400/503 refusal and ends the request there. `onRequest` runs before the
+ * body is read (the cheapest place); use `preHandler` when the requirement needs the parsed body.
+ *
+ * ```ts
+ * app.decorateRequest("patkit", null);
+ * app.addHook("onRequest", createFastifyHook(tokens, { requirement: null }));
+ * ```
+ */
+export function createFastifyHook<Req extends FastifyRequestLike = FastifyRequestLike>(
+  tokens: TokenAuthenticator,
+  options: FastifyHookOptions<Req> = {},
+): (request: Req, reply: FastifyReplyLike) => Promise<FastifyReplyLike | undefined> {
+  const prepared = prepareOptions(options);
+  const requirement = options.requirement;
+  return async (request, reply) => {
+    const required = await resolveRequirement(requirement, request);
+    const header = request.headers.authorization;
+    const result = await authenticateWith(tokens, header, required, prepared, request);
+    if (result.ok) {
+      request.patkit = { principal: result.principal, token: result.token, scheme: result.scheme };
+      return undefined;
+    }
+    reply.code(result.status);
+    for (const [name, value] of Object.entries(groupedHeaders(result))) reply.header(name, value);
+    // Returning the reply tells Fastify the hook answered: the route handler does not run.
+    return reply.send(result.body);
+  };
+}

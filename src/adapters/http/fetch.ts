@@ -1,0 +1,49 @@
+import {
+  authenticateWith,
+  type HttpAuthOptions,
+  type HttpAuthSuccess,
+  prepareOptions,
+  type RequirementSource,
+  resolveRequirement,
+  type TokenAuthenticator,
+} from "./header-authentication.js";
+import type { HttpRejection } from "./rejections.js";
+
+/** A refusal of a Fetch `Request`, with the `Response` to return as is. */
+export interface FetchRejection extends HttpRejection {
+  readonly response: Response;
+}
+
+/** The outcome of {@link authenticateRequest}. */
+export type FetchAuthResult = HttpAuthSuccess | FetchRejection;
+
+/**
+ * Authenticates a Web Fetch `Request` (Hono's `c.req.raw`, Bun, Deno, Next.js route handlers,
+ * Cloudflare Workers). On success you get the principal and the token; on failure, a ready
+ * `Response` (401/403/400/503, RFC 6750 challenges, JSON body) to return unchanged.
+ *
+ * ```ts
+ * const auth = await authenticateRequest(tokens, request, { permission: "REPO_READ", projectId, repositoryId });
+ * if (!auth.ok) return auth.response;
+ * ```
+ */
+export async function authenticateRequest(
+  tokens: TokenAuthenticator,
+  request: Request,
+  requirement?: RequirementSource<Request>,
+  options?: HttpAuthOptions<Request>,
+): Promise<FetchAuthResult> {
+  const prepared = prepareOptions(options);
+  const header = request.headers.get("authorization");
+  const required = await resolveRequirement(requirement, request);
+  const result = await authenticateWith(tokens, header, required, prepared, request);
+  if (result.ok) return result;
+  return { ...result, response: rejectionResponse(result) };
+}
+
+/** The Fetch `Response` for a refusal. */
+export function rejectionResponse(rejection: HttpRejection): Response {
+  const headers = new Headers();
+  for (const [name, value] of rejection.headers) headers.append(name, value);
+  return new Response(JSON.stringify(rejection.body), { status: rejection.status, headers });
+}

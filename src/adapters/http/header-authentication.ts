@@ -1,0 +1,140 @@
+import {
+  type AccessTokens,
+  type Awaitable,
+  type Principal,
+  parseAuthorization,
+  type Requirement,
+  StoreUnavailableError,
+  type TokenView,
+} from "../../index.js";
+import { type Challenges, createChallenges, DEFAULT_REALM } from "./challenges.js";
+import { createRejection, type HttpRejection } from "./rejections.js";
+
+/** The slice of `AccessTokens` the HTTP helpers use. */
+export type TokenAuthenticator = Pick<AccessTokens, "authenticate">;
+
+/**
+ * What a request needs: a fixed requirement, `null` for "any valid token", or a function of the
+ * request (e.g. of the route's project and repository) that answers either.
+ */
+export type RequirementSource<R> =
+  | Requirement
+  | null
+  | undefined
+  | ((request: R) => Awaitable<Requirement | null | undefined>);
+
+/** Options shared by every HTTP helper. */
+export interface HttpAuthOptions<R = unknown> {
+  /** The realm of the `WWW-Authenticate` challenges; default `"patkit"`. */
+  readonly realm?: string;
+  /**
+   * Also offer a `Basic` challenge on 401s, so that clients that send credentials only when
+   * asked (Git over HTTP, curl with `-u`) send a personal token as the password. Default `false`.
+   */
+  readonly basicChallenge?: boolean;
+  /**
+   * The audit hook: called with every refusal and its reason (expired, revoked, ...) and the
+   * request. Its errors and rejections are swallowed; it cannot change the response.
+   */
+  readonly onReject?: (rejection: HttpRejection, request: R) => unknown;
+}
+
+/** An authenticated request: who the token speaks for, the token, and how it was sent. */
+export interface HttpAuthSuccess {
+  readonly ok: true;
+  readonly principal: Principal;
+  readonly token: TokenView;
+  readonly scheme: "bearer" | "basic";
+}
+
+/** The outcome of the framework-neutral {@link authenticateHeader}. */
+export type HttpAuthResult = HttpAuthSuccess | HttpRejection;
+
+/** Everything a helper prepares once from its options. */
+export interface PreparedOptions<R> {
+  readonly challenges: Challenges;
+  readonly onReject: HttpAuthOptions<R>["onReject"];
+}
+
+/** Checks the options once (a bad realm throws `ValidationError`) so each request only reuses them. */
+export function prepareOptions<R>(options: HttpAuthOptions<R> = {}): PreparedOptions<R> {
+  return {
+    challenges: createChallenges(options.realm ?? DEFAULT_REALM, options.basicChallenge === true),
+    onReject: options.onReject,
+  };
+}
+
+/**
+ * Authenticates an `Authorization` header value against `requirement` and says how to answer:
+ * an {@link HttpAuthSuccess}, or an {@link HttpRejection} with the RFC 6750 status, challenges and
+ * JSON body. The framework helpers are thin layers over this; use it for any other stack.
+ *
+ * Resolves for every bad credential and when the store is unavailable (503). Rejects only for
+ * programming errors (an invalid requirement, a failing host callback), which belong to the
+ * framework's error handler.
+ */
+export function authenticateHeader(
+  tokens: TokenAuthenticator,
+  header: string | null | undefined,
+  requirement: Requirement | null | undefined,
+  options: HttpAuthOptions<undefined> = {},
+): Promise<HttpAuthResult> {
+  return authenticateWith(tokens, header, requirement, prepareOptions(options), undefined);
+}
+
+/** {@link authenticateHeader} with prepared options and the request for the hook. */
+export async function authenticateWith<R>(
+  tokens: TokenAuthenticator,
+  header: unknown,
+  requirement: Requirement | null | undefined,
+  prepared: PreparedOptions<R>,
+  request: R,
+): Promise<HttpAuthResult> {
+  const parsed = parseAuthorization(header);
+  if (!parsed.ok) {
+    const reason =
+      parsed.reason === "missing"
+        ? "missing_credentials"
+        : parsed.reason === "unsupported_scheme"
+          ? "unsupported_scheme"
+          : "malformed_header";
+    return reject(createRejection(reason, prepared.challenges), prepared, request);
+  }
+  let result: Awaited<ReturnType<AccessTokens["authenticate"]>>;
+  try {
+    result = await tokens.authenticate(header as string, requirement ?? null);
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    return reject(
+      createRejection("store_unavailable", prepared.challenges, { error }),
+      prepared,
+      request,
+    );
+  }
+  if (result.ok) {
+    return { ok: true, principal: result.principal, token: result.token, scheme: parsed.scheme };
+  }
+  const details = result.tokenId === undefined ? {} : { tokenId: result.tokenId };
+  return reject(createRejection(result.reason, prepared.challenges, details), prepared, request);
+}
+
+/** Resolves a {@link RequirementSource} for one request. */
+export async function resolveRequirement<R>(
+  source: RequirementSource<R>,
+  request: R,
+): Promise<Requirement | null | undefined> {
+  return typeof source === "function" ? source(request) : source;
+}
+
+function reject<R>(rejection: HttpRejection, prepared: PreparedOptions<R>, request: R) {
+  const hook = prepared.onReject;
+  if (hook) {
+    try {
+      const outcome = hook(rejection, request) as PromiseLike<unknown> | undefined;
+      if (typeof outcome?.then === "function") outcome.then(undefined, () => {});
+    } catch {
+      // An audit hook that fails must not change the answer.
+    }
+  }
+  return rejection;
+}
