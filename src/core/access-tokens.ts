@@ -14,12 +14,14 @@ import {
   type TokenPage,
   type UpdateTokenInput,
 } from "./management.js";
+import { createRecordLookup } from "./record-lookup.js";
 import type { VerifyResult } from "./results.js";
-import type { TokenStore } from "./store.js";
+import type { StoreChange, TokenStore, Unwatch } from "./store.js";
 import { callStore } from "./store-calls.js";
 import { DEFAULT_TOKEN_PREFIX, isValidPrefix } from "./token-format.js";
 import type { Actor, Policy, Requirement, TokenView } from "./types.js";
 import { createVerifier } from "./verification.js";
+import { createVerificationCache, type VerificationCacheOptions } from "./verification-cache.js";
 
 /** Options of {@link createAccessTokens}. */
 export interface AccessTokensOptions {
@@ -43,6 +45,13 @@ export interface AccessTokensOptions {
   readonly onError?: (error: unknown, context: ErrorContext) => unknown;
   /** The least time between two last-authenticated writes of one token; default 60 000 ms. */
   readonly lastAuthenticatedIntervalMs?: number;
+  /**
+   * Opt-in cache of verified records (hashes, never secrets) in this instance's memory. Changes
+   * made through this instance apply at once; changes made through other instances arrive
+   * through the store's `watch` (PostgreSQL LISTEN/NOTIFY in `patkit/postgres`), and `ttlMs`
+   * bounds how stale an entry can be if a notification is lost or the store cannot watch.
+   */
+  readonly cache?: VerificationCacheOptions;
 }
 
 /** The token service: management for UIs and APIs, verification for auth middleware. */
@@ -79,6 +88,8 @@ export interface AccessTokens {
   ): Promise<VerifyResult>;
   /** Writes pending last-authenticated times now and waits for them (for shutdown and tests). */
   flush(): Promise<void>;
+  /** Stops watching the store for changes and writes what is pending. Call it on shutdown. */
+  close(): Promise<void>;
 }
 
 /** Creates the token service. See {@link AccessTokensOptions}. */
@@ -96,6 +107,9 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     call: callStore,
     report: (error) => hooks.report(error, { source: "lastAuthenticated" }),
   });
+  const cache = options.cache ? createVerificationCache(options.cache) : undefined;
+  const lookup = createRecordLookup(store, clock, cache);
+  const unwatch = cache ? watchStore(store, lookup, hooks) : Promise.resolve(undefined);
   const management = createManagement({
     store,
     clock,
@@ -104,6 +118,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     call: callStore,
     hooks,
     rules: createAuthorization(access),
+    lookup,
   });
   const verifier = createVerifier({
     store,
@@ -112,6 +127,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     hasher,
     prefix,
     call: callStore,
+    lookup,
     recordAuthentication: recorder.record,
     report: (error) => hooks.report(error, { source: "rehash" }),
   });
@@ -120,7 +136,31 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     verifyToken: verifier.verifyToken,
     authenticate: verifier.authenticate,
     flush: recorder.drain,
+    async close() {
+      const stop = await unwatch;
+      await stop?.();
+      await recorder.drain();
+    },
   };
+}
+
+/** Subscribes the cache to the store's change feed, when the store has one. */
+async function watchStore(
+  store: TokenStore,
+  lookup: ReturnType<typeof createRecordLookup>,
+  hooks: ReturnType<typeof createHookRunner>,
+): Promise<Unwatch | undefined> {
+  if (!store.watch) return undefined;
+  try {
+    return await store.watch((change: StoreChange) => {
+      if (change.kind === "token") lookup.changed(change.id);
+      else lookup.changedAll();
+    });
+  } catch (error) {
+    // Without a feed the cache still holds: entries age out after ttlMs.
+    hooks.report(error, { source: "watch" });
+    return undefined;
+  }
 }
 
 function checkOptions(options: AccessTokensOptions): void {
@@ -187,6 +227,19 @@ function checkOptions(options: AccessTokensOptions): void {
         "Expected a non-empty string or Uint8Array",
       );
   });
+  const cache = options.cache as { ttlMs?: unknown; maxEntries?: unknown } | undefined;
+  if (cache !== undefined) {
+    if (typeof cache !== "object" || cache === null)
+      problem(["cache"], "Expected { ttlMs, maxEntries }");
+    else {
+      if (!(typeof cache.ttlMs === "number" && cache.ttlMs > 0 && Number.isFinite(cache.ttlMs))) {
+        problem(["cache", "ttlMs"], "Expected a positive number of milliseconds");
+      }
+      if (!(Number.isInteger(cache.maxEntries) && (cache.maxEntries as number) >= 1)) {
+        problem(["cache", "maxEntries"], "Expected a whole number, 1 or more");
+      }
+    }
+  }
   if (Array.isArray(options.pepper) && options.pepper.length === 0)
     problem(["pepper"], "Expected at least one pepper");
   if (problems.length > 0) throw new ValidationError(problems);

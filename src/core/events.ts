@@ -25,7 +25,7 @@ export type AccessTokenEvent = TokenEvent | PolicyEvent;
 
 /** Where a failure off the response path came from. */
 export interface ErrorContext {
-  readonly source: "onEvent" | "lastAuthenticated" | "rehash";
+  readonly source: "onEvent" | "lastAuthenticated" | "rehash" | "watch";
 }
 
 /**

@@ -13,6 +13,7 @@ import type { HookRunner } from "./events.js";
 import type { SecretHasher } from "./hashing.js";
 import { canonicalPermissions, permissionProblems } from "./permissions.js";
 import { DAY_MS, DEFAULT_POLICY, expiryViolation } from "./policy.js";
+import type { RecordLookup } from "./record-lookup.js";
 import {
   actorSchema,
   createInputSchema,
@@ -87,11 +88,13 @@ export interface ManagementContext {
   readonly call: StoreCaller;
   readonly hooks: HookRunner;
   readonly rules: ReturnType<typeof createAuthorization>;
+  /** Told of every change this instance makes, so its verification cache drops the entry at once. */
+  readonly lookup: RecordLookup;
 }
 
 /** Token management: create, read, edit, revoke, the policy and purging. */
 export function createManagement(context: ManagementContext) {
-  const { store, clock, hasher, prefix, call, hooks, rules } = context;
+  const { store, clock, hasher, prefix, call, hooks, rules, lookup } = context;
 
   async function create(input: CreateTokenInput, actor: Actor): Promise<CreatedToken> {
     const who = managingActor(actor);
@@ -206,6 +209,7 @@ export function createManagement(context: ManagementContext) {
     const updated = await call("updateIfVersion", () =>
       store.updateIfVersion(record.id, record.version, patch),
     );
+    lookup.changed(record.id);
     if (updated === null) {
       await findExisting(id);
       throw new ConflictError("The token changed since it was read; read it again and retry");
@@ -222,6 +226,7 @@ export function createManagement(context: ManagementContext) {
     const now = clock.now();
     if (record.revokedAt !== null) return toView(record, now);
     const revoked = await call("revoke", () => store.revoke(record.id, now));
+    lookup.changed(record.id);
     if (revoked === null) throw new NotFoundError("No token has this id");
     const token = toView(revoked, now);
     hooks.emit({ type: "token.revoked", at: now, actor: who, token });
@@ -260,6 +265,7 @@ export function createManagement(context: ManagementContext) {
     await rules.assertSystemAdmin(who, "purge tokens");
     const before = data.before ?? clock.now();
     const deleted = await call("purge", () => store.purge(before));
+    lookup.changedAll();
     return { deleted };
   }
 

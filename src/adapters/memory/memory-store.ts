@@ -5,6 +5,7 @@ import {
   isLive,
   LimitExceededError,
   type ListQuery,
+  type StoreChange,
   ownerKey,
   type Policy,
   type TokenPatch,
@@ -32,6 +33,18 @@ export function createMemoryStore(): MemoryStore {
   const records = new Map<string, TokenRecord>();
   const idsByOwner = new Map<string, Set<string>>();
   let policy: Policy | null = null;
+  const watchers = new Set<(change: StoreChange) => void>();
+
+  // Every instance sharing this store hears of each change, as PostgreSQL's NOTIFY would tell them.
+  function announce(id: string): void {
+    for (const listener of watchers) {
+      try {
+        listener({ kind: "token", id });
+      } catch {
+        // A listener's failure is its own; the write has happened and stands.
+      }
+    }
+  }
 
   function ownerIds(key: string): Set<string> {
     let ids = idsByOwner.get(key);
@@ -100,6 +113,7 @@ export function createMemoryStore(): MemoryStore {
         version: record.version + 1,
       });
       records.set(id, updated);
+      announce(id);
       return cloneRecord(updated);
     },
 
@@ -109,6 +123,7 @@ export function createMemoryStore(): MemoryStore {
       if (record.revokedAt !== null) return cloneRecord(record);
       const revoked = cloneRecord({ ...record, revokedAt: at, version: record.version + 1 });
       records.set(id, revoked);
+      announce(id);
       return cloneRecord(revoked);
     },
 
@@ -137,6 +152,14 @@ export function createMemoryStore(): MemoryStore {
       };
     },
 
+    watch(listener: (change: StoreChange) => void) {
+      const own = (change: StoreChange) => listener(change);
+      watchers.add(own);
+      return () => {
+        watchers.delete(own);
+      };
+    },
+
     purge(before: Date): number {
       let deleted = 0;
       for (const record of [...records.values()]) {
@@ -146,6 +169,7 @@ export function createMemoryStore(): MemoryStore {
           record.expiresAt !== null && record.expiresAt.getTime() < before.getTime();
         if (revokedBefore || expiredBefore) {
           remove(record);
+          announce(record.id);
           deleted++;
         }
       }

@@ -1,0 +1,43 @@
+import type { Clock } from "./clock.js";
+import type { TokenRecord, TokenStore } from "./store.js";
+import type { VerificationCache } from "./verification-cache.js";
+
+/** How verification finds a record: through the cache when there is one, else the store. */
+export interface RecordLookup {
+  /** The record with this id, or `null`; synchronous when the answer is at hand. */
+  find(id: string): TokenRecord | null | Promise<TokenRecord | null>;
+  /** Forgets what is known of one token (it changed). */
+  changed(id: string): void;
+  /** Forgets everything (anything may have changed). */
+  changedAll(): void;
+}
+
+/** A lookup straight to the store, or through `cache` when given. */
+export function createRecordLookup(
+  store: TokenStore,
+  clock: Clock,
+  cache?: VerificationCache,
+): RecordLookup {
+  if (cache === undefined) {
+    return { find: (id) => store.findById(id), changed: () => {}, changedAll: () => {} };
+  }
+  return {
+    find(id) {
+      const nowMs = clock.now().getTime();
+      const hit = cache.get(id, nowMs);
+      if (hit !== undefined) return hit;
+      const readSince = cache.generation;
+      const found = store.findById(id);
+      if (!(found instanceof Promise)) {
+        if (found !== null) cache.set(found, nowMs, readSince);
+        return found;
+      }
+      return found.then((record) => {
+        if (record !== null) cache.set(record, nowMs, readSince);
+        return record;
+      });
+    },
+    changed: (id) => cache.invalidate(id),
+    changedAll: () => cache.clear(),
+  };
+}

@@ -1,0 +1,75 @@
+import type { TokenRecord } from "./store.js";
+
+/** Options of the opt-in verification cache. */
+export interface VerificationCacheOptions {
+  /**
+   * How long a verified record may be served from memory, in milliseconds. It bounds how stale
+   * an entry can get when a change notification from another instance is lost.
+   */
+  readonly ttlMs: number;
+  /** The most records kept; the least recently used go first. */
+  readonly maxEntries: number;
+}
+
+interface Entry {
+  readonly record: TokenRecord;
+  readonly expiresAt: number;
+}
+
+/**
+ * A bounded LRU of stored token records (hashes, never secrets), keyed by token id. Only records
+ * that exist are cached: a lookup that finds nothing is never remembered, so a token created on
+ * another instance verifies at once. Revoked records may be cached: revocation is final.
+ */
+export function createVerificationCache(options: VerificationCacheOptions) {
+  const entries = new Map<string, Entry>();
+  // Bumped by every invalidation: a read that started before one must not fill the cache.
+  let generation = 0;
+
+  function get(id: string, nowMs: number): TokenRecord | undefined {
+    const entry = entries.get(id);
+    if (entry === undefined) return undefined;
+    entries.delete(id);
+    if (nowMs >= entry.expiresAt) return undefined;
+    entries.set(id, entry); // most recently used last
+    return entry.record;
+  }
+
+  function set(record: TokenRecord, nowMs: number, readSince: number): void {
+    if (readSince !== generation) return;
+    entries.delete(record.id);
+    entries.set(record.id, { record, expiresAt: nowMs + options.ttlMs });
+    if (entries.size > options.maxEntries) {
+      const oldest = entries.keys().next().value;
+      if (oldest !== undefined) entries.delete(oldest);
+    }
+  }
+
+  function invalidate(id: string): void {
+    generation++;
+    entries.delete(id);
+  }
+
+  function clear(): void {
+    generation++;
+    entries.clear();
+  }
+
+  return {
+    get,
+    set,
+    invalidate,
+    clear,
+    /** The current invalidation generation; pass it back to `set` for a read that began now. */
+    get generation() {
+      return generation;
+    },
+    /** How many records are cached. */
+    get size() {
+      return entries.size;
+    },
+  };
+}
+
+/** The verification cache the core uses. */
+export type VerificationCache = ReturnType<typeof createVerificationCache>;
