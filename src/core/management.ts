@@ -12,7 +12,7 @@ import {
 import type { HookRunner } from "./events.js";
 import type { SecretHasher } from "./hashing.js";
 import { canonicalPermissions, permissionProblems } from "./permissions.js";
-import { DAY_MS, DEFAULT_POLICY, expiryViolation } from "./policy.js";
+import { DAY_MS, DEFAULT_POLICY, expiryViolation, normalizePolicy } from "./policy.js";
 import type { RecordLookup } from "./record-lookup.js";
 import {
   actorSchema,
@@ -129,7 +129,7 @@ export function createManagement(context: ManagementContext) {
       version: 1,
     };
     await call("insert", () =>
-      store.insert(record, { maxTokensPerOwner: policy.maxTokensPerOwner, now }),
+      store.insert(record, { maxTokensPerOwner: policy.maxTokensPerOwner ?? null, now }),
     );
     const token = toView(record, now);
     hooks.emit({ type: "token.created", at: now, actor: who, token });
@@ -235,7 +235,7 @@ export function createManagement(context: ManagementContext) {
 
   async function getPolicy(): Promise<Policy> {
     const stored = await call("getPolicy", () => store.getPolicy());
-    return { ...DEFAULT_POLICY, ...stored };
+    return normalizePolicy({ ...DEFAULT_POLICY, ...stored });
   }
 
   async function setPolicy(input: PolicyInput, actor: Actor): Promise<Policy> {
@@ -253,10 +253,10 @@ export function createManagement(context: ManagementContext) {
       type: "policy.updated",
       at: clock.now(),
       actor: who,
-      policy: { ...policy },
+      policy: normalizePolicy(policy),
       previous,
     });
-    return { ...policy };
+    return normalizePolicy(policy);
   }
 
   async function purge(input: { before?: Date }, actor: Actor): Promise<{ deleted: number }> {

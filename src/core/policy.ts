@@ -5,8 +5,15 @@ import type { Policy, TokenView } from "./types.js";
 export const DEFAULT_POLICY: Policy = Object.freeze({
   expiryRequired: false,
   maxExpiryDays: null,
-  maxTokensPerOwner: null,
 });
+
+/** A policy in the shape patkit returns: `maxTokensPerOwner` only when there is a limit. */
+export function normalizePolicy(policy: Policy): Policy {
+  const { expiryRequired, maxExpiryDays, maxTokensPerOwner } = policy;
+  return maxTokensPerOwner == null
+    ? { expiryRequired, maxExpiryDays }
+    : { expiryRequired, maxExpiryDays, maxTokensPerOwner };
+}
 
 /** Milliseconds in one expiry day: always 24 hours, never a calendar day. */
 export const DAY_MS = 24 * 60 * 60 * 1000;

@@ -80,6 +80,9 @@ export interface Policy {
   readonly expiryRequired: boolean;
   /** The longest expiry a new token may get, in days; `null` for no maximum. */
   readonly maxExpiryDays: number | null;
-  /** How many live (neither expired nor revoked) tokens one owner may hold; `null` for no limit. */
-  readonly maxTokensPerOwner: number | null;
+  /**
+   * How many live (neither expired nor revoked) tokens one owner may hold. Absent (or `null`)
+   * for no limit; patkit leaves it out of the policies it returns when there is none.
+   */
+  readonly maxTokensPerOwner?: number | null;
 }

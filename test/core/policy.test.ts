@@ -15,6 +15,20 @@ describe("the global policy", () => {
   it("starts permissive", async () => {
     const { tokens } = setup();
     expect(await tokens.getPolicy()).toEqual(DEFAULT_POLICY);
+    expect(DEFAULT_POLICY).toStrictEqual({ expiryRequired: false, maxExpiryDays: null });
+  });
+
+  it("leaves maxTokensPerOwner out of the policy when there is no limit", async () => {
+    const { tokens } = setup();
+    const set = await tokens.setPolicy({ expiryRequired: true, maxExpiryDays: 30 }, root);
+    expect(set).toStrictEqual({ expiryRequired: true, maxExpiryDays: 30 });
+    expect(await tokens.getPolicy()).toStrictEqual({ expiryRequired: true, maxExpiryDays: 30 });
+    await tokens.setPolicy({ expiryRequired: true, maxExpiryDays: 30, maxTokensPerOwner: 4 }, root);
+    expect(await tokens.getPolicy()).toStrictEqual({
+      expiryRequired: true,
+      maxExpiryDays: 30,
+      maxTokensPerOwner: 4,
+    });
   });
 
   it("is set by system admins only, and never through a token", async () => {
@@ -69,7 +83,7 @@ describe("the global policy", () => {
   it("judges compliance by expiry presence and lifetime", () => {
     const createdAt = new Date("2026-01-01T00:00:00Z");
     const in30 = new Date("2026-01-31T00:00:00Z");
-    const policy = { expiryRequired: true, maxExpiryDays: 30, maxTokensPerOwner: null };
+    const policy = { expiryRequired: true, maxExpiryDays: 30 };
     expect(isCompliant({ createdAt, expiresAt: in30 }, policy)).toBe(true);
     expect(isCompliant({ createdAt, expiresAt: new Date(in30.getTime() + 1) }, policy)).toBe(false);
     expect(isCompliant({ createdAt, expiresAt: null }, policy)).toBe(false);
@@ -87,7 +101,7 @@ describe("the global policy", () => {
         type: "policy.updated",
         actor: root,
         policy: { expiryRequired: false, maxExpiryDays: null, maxTokensPerOwner: 3 },
-        previous: DEFAULT_POLICY,
+        previous: { expiryRequired: false, maxExpiryDays: null },
       }),
     ]);
   });

@@ -5,9 +5,9 @@ import {
   isLive,
   LimitExceededError,
   type ListQuery,
-  type StoreChange,
   ownerKey,
   type Policy,
+  type StoreChange,
   type TokenPatch,
   type TokenRecord,
   type TokenStore,
@@ -148,7 +148,7 @@ export function createMemoryStore(): MemoryStore {
       policy = {
         expiryRequired: next.expiryRequired,
         maxExpiryDays: next.maxExpiryDays,
-        maxTokensPerOwner: next.maxTokensPerOwner,
+        maxTokensPerOwner: next.maxTokensPerOwner ?? null,
       };
     },
 
