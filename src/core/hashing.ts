@@ -24,32 +24,49 @@ export function createSecretHasher(pepper?: Pepper | readonly Pepper[]): SecretH
   return { hash: current ?? plainSha256, previous: earlier };
 }
 
-// One reusable input buffer: hashing is synchronous, so no two calls ever share it at once.
+// One reusable input buffer: hashing is synchronous, so no two calls ever share it at once. The
+// view of the last length is kept too, so the common case (always 43 characters) allocates nothing.
 let inputBuffer = new Uint8Array(64);
+let inputView = inputBuffer.subarray(0, 0);
 
 function asciiInput(text: string, start: number, end: number): Uint8Array {
   const length = end - start;
-  if (inputBuffer.length < length) inputBuffer = new Uint8Array(length);
-  for (let i = 0; i < length; i++) inputBuffer[i] = text.charCodeAt(start + i);
-  return inputBuffer.subarray(0, length);
+  if (inputView.length !== length) {
+    if (inputBuffer.length < length) inputBuffer = new Uint8Array(length);
+    inputView = inputBuffer.subarray(0, length);
+  }
+  for (let i = 0; i < length; i++) inputView[i] = text.charCodeAt(start + i);
+  return inputView;
 }
 
-function plainSha256(text: string, start: number, end: number): Uint8Array {
-  return sha256(asciiInput(text, start, end));
+type Sha256State = ReturnType<typeof sha256.create>;
+
+/**
+ * Hashes from a pristine state into one reused working instance (noble's `_cloneInto`), so a hash
+ * allocates its 32-byte result and no hasher object. Synchronous, so calls never overlap.
+ */
+function hashFrom<T extends Sha256State | ReturnType<typeof hmac.create>>(
+  pristine: T,
+): (text: string, start: number, end: number) => Uint8Array {
+  const work = pristine.clone() as T;
+  return (text, start, end) => {
+    (pristine._cloneInto as (to: T) => T)(work);
+    work.update(asciiInput(text, start, end));
+    const out = new Uint8Array(32);
+    work.digestInto(out);
+    return out;
+  };
 }
+
+const plainSha256 = hashFrom(sha256.create());
 
 function keyedHashFor(pepper: Pepper): (text: string, start: number, end: number) => Uint8Array {
   const key = typeof pepper === "string" ? utf8ToBytes(pepper) : Uint8Array.from(pepper);
   if (key.length === 0) {
     throw new ValidationError([{ path: ["pepper"], message: "A pepper must not be empty" }]);
   }
-  // The keyed inner/outer states are computed once; each hash clones them.
-  const keyed = hmac.create(sha256, key);
-  return (text, start, end) =>
-    keyed
-      .clone()
-      .update(asciiInput(text, start, end))
-      .digest();
+  // The keyed inner/outer states are computed once; each hash starts from a copy of them.
+  return hashFrom(hmac.create(sha256, key));
 }
 
 /** Compares two byte strings in time that depends only on their length. */

@@ -62,15 +62,22 @@ export function generateToken(prefix: string): GeneratedToken {
  * step of every verification.
  */
 export function parseToken(text: unknown, prefix: string): ParsedToken | null {
+  const id = parseTokenId(text, prefix);
+  return id === null ? null : { id, secretStart: prefix.length + 1 + TOKEN_ID_LENGTH };
+}
+
+/**
+ * The public id of a well-formed token string (as {@link parseToken} checks it), or `null`. The
+ * verify path uses this form: it allocates only the id, and the secret always starts
+ * `prefix.length + 1 + TOKEN_ID_LENGTH` characters in.
+ */
+export function parseTokenId(text: unknown, prefix: string): string | null {
   if (typeof text !== "string") return null;
   const bodyStart = prefix.length + 1;
   if (text.length !== bodyStart + TOKEN_BODY_LENGTH) return null;
   if (!text.startsWith(prefix) || text.charCodeAt(prefix.length) !== 95 /* _ */) return null;
   if (!hasValidChecksumAt(text, bodyStart)) return null;
-  return {
-    id: text.slice(bodyStart, bodyStart + TOKEN_ID_LENGTH),
-    secretStart: bodyStart + TOKEN_ID_LENGTH,
-  };
+  return text.slice(bodyStart, bodyStart + TOKEN_ID_LENGTH);
 }
 
 /**

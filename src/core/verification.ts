@@ -5,11 +5,10 @@ import { constantTimeEqual, type SecretHasher } from "./hashing.js";
 import type { HostAccess } from "./host-access.js";
 import { isPermission, levelsOf, levelsSatisfy, ownerReaches } from "./permissions.js";
 import type { Principal, VerifyFailureReason, VerifyResult } from "./results.js";
-import type { RecordLookup } from "./record-lookup.js";
 import type { TokenRecord, TokenStore } from "./store.js";
 import { asStoreError, type StoreCaller } from "./store-calls.js";
-import { parseToken, TOKEN_SECRET_LENGTH } from "./token-format.js";
-import type { Requirement, Resource } from "./types.js";
+import { parseTokenId, TOKEN_ID_LENGTH, TOKEN_SECRET_LENGTH } from "./token-format.js";
+import type { Awaitable, Requirement, Resource } from "./types.js";
 import { toView } from "./view.js";
 
 /** What the verify path needs from `createAccessTokens`. */
@@ -20,8 +19,6 @@ export interface VerificationContext {
   readonly hasher: SecretHasher;
   readonly prefix: string;
   readonly call: StoreCaller;
-  /** Finds records, through the verification cache when there is one. */
-  readonly lookup: RecordLookup;
   readonly recordAuthentication: (id: string, stored: Date | null, now: Date) => void;
   readonly report: (error: unknown) => void;
 }
@@ -50,52 +47,65 @@ const ABSENT_HASH = new Uint8Array(32);
 export function createVerifier(context: VerificationContext) {
   const { store, clock, access, hasher, prefix } = context;
 
-  async function verifyToken(
-    secret: unknown,
-    requirement?: Requirement | null,
-  ): Promise<VerifyResult> {
-    if (requirement != null) checkRequirement(requirement);
-    return verifyCredential(secret, BEARER, requirement ?? undefined);
+  // Not `async`: resolving an async function with verifyCredential's promise would add ticks.
+  function verifyToken(secret: unknown, requirement?: Requirement | null): Promise<VerifyResult> {
+    if (requirement != null) {
+      try {
+        checkRequirement(requirement);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return verifyCredential(secret, BEARER, requirement);
+    }
+    return verifyCredential(secret, BEARER, undefined);
   }
 
-  async function authenticate(
-    header: unknown,
-    requirement?: Requirement | null,
-  ): Promise<VerifyResult> {
-    if (requirement != null) checkRequirement(requirement);
-    const credential = parseAuthorization(header);
-    if (!credential.ok)
-      return FAILURES[credential.reason === "unsupported_scheme" ? "wrong_scheme" : "malformed"];
-    const required = requirement ?? undefined;
-    if (credential.scheme === "bearer") return verifyCredential(credential.token, BEARER, required);
-    return verifyCredential(
-      credential.password,
-      { kind: "basic", username: credential.username },
-      required,
-    );
+  function authenticate(header: unknown, requirement?: Requirement | null): Promise<VerifyResult> {
+    try {
+      if (requirement != null) checkRequirement(requirement);
+      const credential = parseAuthorization(header);
+      if (!credential.ok)
+        return Promise.resolve(
+          FAILURES[credential.reason === "unsupported_scheme" ? "wrong_scheme" : "malformed"],
+        );
+      const required = requirement ?? undefined;
+      if (credential.scheme === "bearer")
+        return verifyCredential(credential.token, BEARER, required);
+      return verifyCredential(
+        credential.password,
+        { kind: "basic", username: credential.username },
+        required,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
+
+  const secretStart = prefix.length + 1 + TOKEN_ID_LENGTH;
+  const secretEnd = secretStart + TOKEN_SECRET_LENGTH;
 
   async function verifyCredential(
     secret: unknown,
     scheme: Scheme,
-    requirement?: Requirement,
+    requirement: Requirement | undefined,
   ): Promise<VerifyResult> {
-    const parsed = parseToken(secret, prefix);
-    if (parsed === null) return FAILURES.malformed;
+    const id = parseTokenId(secret, prefix);
+    if (id === null) return FAILURES.malformed;
     const text = secret as string;
-    const secretEnd = parsed.secretStart + TOKEN_SECRET_LENGTH;
-    const computed = hasher.hash(text, parsed.secretStart, secretEnd);
+    // Hashed before the lookup, and compared against ABSENT_HASH without a record: known and
+    // unknown ids take the same path.
+    const computed = hasher.hash(text, secretStart, secretEnd);
 
     let found: TokenRecord | null;
     try {
-      const lookup = context.lookup.find(parsed.id);
+      const lookup = store.findById(id);
       found = lookup instanceof Promise ? await lookup : lookup;
     } catch (error) {
       throw asStoreError("findById", error);
     }
     let record = constantTimeEqual(computed, found?.secretHash ?? ABSENT_HASH) ? found : null;
     if (record === null && hasher.previous.length > 0) {
-      record = matchEarlierPepper(text, parsed.secretStart, secretEnd, found);
+      record = matchEarlierPepper(text, secretStart, secretEnd, found);
       if (record !== null) rehash(record, computed);
     }
     if (record === null) return FAILURES.unknown;
@@ -111,18 +121,18 @@ export function createVerifier(context: VerificationContext) {
       const username = access.usernameOf ? await access.usernameOf(owner.userId) : owner.userId;
       if (username !== scheme.username) return FAILURES.unknown;
     }
-    if (
-      owner.kind === "user" &&
-      access.isActiveUser &&
-      !(await access.isActiveUser(owner.userId))
-    ) {
-      return failure("inactive_owner", record);
+    if (owner.kind === "user" && access.isActiveUser) {
+      const active = access.isActiveUser(owner.userId);
+      if (!(typeof active === "boolean" ? active : await active))
+        return failure("inactive_owner", record);
     }
 
     context.recordAuthentication(record.id, record.lastAuthenticatedAt, now);
 
-    if (requirement !== undefined && !(await meets(record, requirement))) {
-      return failure("insufficient_permission", record);
+    if (requirement !== undefined) {
+      const allowed = meets(record, requirement);
+      if (!(typeof allowed === "boolean" ? allowed : await allowed))
+        return failure("insufficient_permission", record);
     }
     const principal = {
       ...owner,
@@ -156,7 +166,8 @@ export function createVerifier(context: VerificationContext) {
       .then(undefined, context.report);
   }
 
-  async function meets(record: TokenRecord, requirement: Requirement): Promise<boolean> {
+  // Answers synchronously unless the host does: awaiting a plain boolean would cost a tick.
+  function meets(record: TokenRecord, requirement: Requirement): Awaitable<boolean> {
     if (!ownerReaches(record.owner, requirement)) return false;
     if (!levelsSatisfy(levelsOf(record.permissions), requirement.permission)) return false;
     if (record.owner.kind !== "user") return true;
