@@ -62,6 +62,12 @@ export interface AccessTokens {
   get(id: string, actor: Actor): Promise<TokenView>;
   /** One owner's tokens, oldest first, a page at a time; every token for system admins when `owner` is absent. */
   list(input: ListTokensInput, actor: Actor): Promise<TokenPage>;
+  /**
+   * Live tokens that a new token could not be created like under the current policy (no expiry
+   * where one is required, or a lifetime beyond the maximum): one owner's, or every owner's for
+   * system admins. Same paging as `list`.
+   */
+  listNonCompliant(input: ListTokensInput, actor: Actor): Promise<TokenPage>;
   /** Renames, changes permissions, or gives an expiry to a token that has none. */
   update(id: string, input: UpdateTokenInput, actor: Actor): Promise<TokenView>;
   /** Revokes a token; it fails verification from now on and stays listed until purged. Idempotent. */

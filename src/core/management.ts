@@ -12,7 +12,7 @@ import {
 import type { HookRunner } from "./events.js";
 import type { SecretHasher } from "./hashing.js";
 import { canonicalPermissions, permissionProblems } from "./permissions.js";
-import { DAY_MS, DEFAULT_POLICY, expiryViolation, normalizePolicy } from "./policy.js";
+import { DAY_MS, DEFAULT_POLICY, expiryViolation, isCompliant, normalizePolicy } from "./policy.js";
 import type { RecordLookup } from "./record-lookup.js";
 import {
   actorSchema,
@@ -25,7 +25,7 @@ import {
   tokenIdSchema,
   updateInputSchema,
 } from "./schemas.js";
-import type { TokenPatch, TokenRecord, TokenStore } from "./store.js";
+import { isLive, type TokenPatch, type TokenRecord, type TokenStore } from "./store.js";
 import type { StoreCaller } from "./store-calls.js";
 import { generateToken, TOKEN_SECRET_LENGTH } from "./token-format.js";
 import type { Actor, Owner, OwnerKind, Permission, Policy, TokenView } from "./types.js";
@@ -144,21 +144,40 @@ export function createManagement(context: ManagementContext) {
   }
 
   async function list(input: ListTokensInput, actor: Actor): Promise<TokenPage> {
+    const { owner, after, limit } = await listingRequest(input, actor);
+    const records = await call("list", () => store.list({ owner, after, limit: limit + 1 }));
+    return pageOf(records, limit, clock.now());
+  }
+
+  async function listNonCompliant(input: ListTokensInput, actor: Actor): Promise<TokenPage> {
+    const { owner, after, limit } = await listingRequest(input, actor);
+    const policy = await getPolicy();
+    const now = clock.now();
+    const found: TokenRecord[] = [];
+    let position = after;
+    // Scans in listing order, keeping live tokens that a new token's rules would refuse.
+    while (found.length <= limit) {
+      const batch = await call("list", () =>
+        store.list({ owner, after: position, limit: SCAN_BATCH }),
+      );
+      for (const record of batch) {
+        if (isLive(record, now) && !isCompliant(record, policy)) found.push(record);
+        if (found.length > limit) break;
+      }
+      if (batch.length < SCAN_BATCH) break;
+      position = batch[batch.length - 1];
+    }
+    return pageOf(found, limit, now);
+  }
+
+  async function listingRequest(input: ListTokensInput, actor: Actor) {
     const who = parseActor(actor);
     const data = parseInput(listInputSchema, input ?? {});
     const after = data.cursor ? decodeCursor(data.cursor) : undefined;
     const owner = data.owner as Owner | undefined;
     if (owner) await rules.assertMayManage(owner, who, "list the tokens of");
     else await rules.assertSystemAdmin(who, "list every token");
-    const limit = data.limit ?? DEFAULT_PAGE_SIZE;
-    const records = await call("list", () => store.list({ owner, after, limit: limit + 1 }));
-    const page = records.slice(0, limit);
-    const now = clock.now();
-    const last = page[page.length - 1];
-    return {
-      items: page.map((record) => toView(record, now)),
-      nextCursor: records.length > limit && last ? encodeCursor(last) : null,
-    };
+    return { owner, after, limit: data.limit ?? DEFAULT_PAGE_SIZE };
   }
 
   async function update(id: string, input: UpdateTokenInput, actor: Actor): Promise<TokenView> {
@@ -309,7 +328,20 @@ export function createManagement(context: ManagementContext) {
     return parseActor(actor);
   }
 
-  return { create, get, list, update, revoke, getPolicy, setPolicy, purge };
+  return { create, get, list, listNonCompliant, update, revoke, getPolicy, setPolicy, purge };
+}
+
+/** How many records a scan reads per store call. */
+const SCAN_BATCH = 200;
+
+/** A page of at most `limit` views from `records` (fetched with one extra to tell if more follow). */
+function pageOf(records: readonly TokenRecord[], limit: number, now: Date): TokenPage {
+  const page = records.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((record) => toView(record, now)),
+    nextCursor: records.length > limit && last ? encodeCursor(last) : null,
+  };
 }
 
 function parseActor(actor: Actor): Actor {

@@ -155,3 +155,28 @@ describe("the per-owner limit", () => {
     expect(memory.size).toBe(10);
   });
 });
+
+describe("listing tokens that do not comply", () => {
+  it("finds the live tokens a stricter policy would refuse, page by page", async () => {
+    const { tokens, clock } = setup();
+    const forever = [];
+    for (let i = 0; i < 5; i++)
+      forever.push((await tokens.create({ ...readToken, name: `f${i}` }, alice)).token.id);
+    const long = (await tokens.create({ ...readToken, expiryDays: 365 }, alice)).token.id;
+    await tokens.create({ ...readToken, expiryDays: 10 }, alice); // complies
+    const revoked = await tokens.create(readToken, alice);
+    await tokens.revoke(revoked.token.id, alice); // not live: not a concern
+    await tokens.setPolicy({ expiryRequired: true, maxExpiryDays: 30 }, root);
+    clock.advance(1000);
+
+    await expect(tokens.listNonCompliant({}, alice)).rejects.toBeInstanceOf(ForbiddenError);
+    const first = await tokens.listNonCompliant({ limit: 4 }, root);
+    expect(first.items).toHaveLength(4);
+    const second = await tokens.listNonCompliant({ limit: 4, cursor: first.nextCursor }, root);
+    expect(second.nextCursor).toBeNull();
+    const ids = [...first.items, ...second.items].map((t) => t.id);
+    expect(new Set(ids)).toEqual(new Set([...forever, long]));
+    const own = await tokens.listNonCompliant({ owner: aliceOwner }, alice);
+    expect(own.items).toHaveLength(6);
+  });
+});
