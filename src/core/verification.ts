@@ -4,6 +4,7 @@ import { ValidationError } from "./errors.js";
 import { constantTimeEqual, type SecretHasher } from "./hashing.js";
 import type { HostAccess } from "./host-access.js";
 import { isPermission, levelsOf, levelsSatisfy, ownerReaches } from "./permissions.js";
+import type { RecordLookup } from "./record-lookup.js";
 import type { Principal, VerifyFailureReason, VerifyResult } from "./results.js";
 import type { TokenRecord, TokenStore } from "./store.js";
 import { asStoreError, type StoreCaller } from "./store-calls.js";
@@ -19,6 +20,8 @@ export interface VerificationContext {
   readonly hasher: SecretHasher;
   readonly prefix: string;
   readonly call: StoreCaller;
+  /** Finds records, through the verification cache when there is one. */
+  readonly lookup: RecordLookup;
   readonly recordAuthentication: (id: string, stored: Date | null, now: Date) => void;
   readonly report: (error: unknown) => void;
 }
@@ -98,7 +101,7 @@ export function createVerifier(context: VerificationContext) {
 
     let found: TokenRecord | null;
     try {
-      const lookup = store.findById(id);
+      const lookup = context.lookup.find(id);
       found = lookup instanceof Promise ? await lookup : lookup;
     } catch (error) {
       throw asStoreError("findById", error);
