@@ -12,7 +12,8 @@ export function encodeCursor(position: ListPosition): string {
 export function decodeCursor(cursor: string): ListPosition {
   const match = CURSOR_PATTERN.exec(cursor);
   const millis = match ? Number.parseInt(match[1] as string, 36) : Number.NaN;
-  if (!match || !Number.isSafeInteger(millis)) {
+  // Past 8.64e15 ms a Date is invalid: refuse it here rather than hand it to the store.
+  if (!match || !Number.isSafeInteger(millis) || Number.isNaN(new Date(millis).getTime())) {
     throw new ValidationError([{ path: ["cursor"], message: "Not a cursor returned by list()" }]);
   }
   return { createdAt: new Date(millis), id: match[2] as string };
