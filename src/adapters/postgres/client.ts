@@ -1,0 +1,61 @@
+/**
+ * The slice of a PostgreSQL driver patkit needs, declared here so the adapter imports no driver.
+ * A `pg` `Pool` or `Client` and a PGlite instance satisfy it as they are.
+ *
+ * Through a pool consecutive calls may land on different connections, so patkit never spreads
+ * one write over several calls: each write is one statement.
+ */
+export interface PostgresClient {
+  /** Runs one statement with `$1`, `$2`, ... parameters. */
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  /**
+   * Runs several statements in one simple-protocol call (PGlite's `exec`). When absent,
+   * `migrate` sends its script through `query` without parameters, which `pg` runs the same way.
+   */
+  exec?(text: string): Promise<unknown>;
+  /** PGlite's LISTEN: calls `callback` with each payload on `channel`; resolves to an unlisten function. */
+  listen?(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
+}
+
+/** A notification as `pg` reports it. */
+export interface PostgresNotification {
+  readonly channel: string;
+  readonly payload?: string;
+}
+
+/**
+ * A dedicated connection for LISTEN, in the shape of a `pg` `PoolClient` (from `pool.connect()`)
+ * or a connected `pg` `Client`. patkit gives it back with `release` when it has one, else `end`.
+ */
+export interface ListenerConnection {
+  query(text: string): Promise<unknown>;
+  on(event: "notification", listener: (message: PostgresNotification) => void): unknown;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  on(event: "end", listener: () => void): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: matches EventEmitter's own signature
+  removeListener?(event: string, listener: (...args: any[]) => void): unknown;
+  /** A `PoolClient`'s: with an error, the pool discards the connection. */
+  release?(error?: Error | boolean): void;
+  /** A `Client`'s: closes the connection. */
+  end?(): Promise<void> | void;
+}
+
+/** How the store opens its LISTEN connection for `watch` on a server (not needed with PGlite). */
+export interface ListenOptions {
+  /**
+   * Opens a dedicated connection, called again after the connection is lost. For a `pg` Pool:
+   * `() => pool.connect()` (which keeps one pool connection for as long as anyone watches).
+   */
+  readonly connect: () => Promise<ListenerConnection>;
+  /** The first wait before reconnecting, in ms; it doubles on each failure. Default 100. */
+  readonly retryDelayMs?: number;
+  /** The longest wait between reconnection attempts, in ms. Default 30 000. */
+  readonly maxRetryDelayMs?: number;
+}
+
+/** The rows of the last statement, whether a driver answered one result or one per statement. */
+export function lastRows(result: unknown): unknown[] {
+  const last = Array.isArray(result) ? result[result.length - 1] : result;
+  const rows = (last as { rows?: unknown } | undefined)?.rows;
+  return Array.isArray(rows) ? rows : [];
+}

@@ -1,0 +1,213 @@
+import { type SchemaOptions, type SqlNames, sqlNames } from "./names.js";
+
+/** One step of patkit's PostgreSQL schema, as plain SQL for the given schema and prefix. */
+export interface Migration {
+  /** 1, 2, 3, ...: applied in this order, each once. */
+  readonly version: number;
+  readonly name: string;
+  /** The statements, separated by semicolons; they run in one transaction. */
+  readonly sql: string;
+}
+
+type MigrationTemplate = Omit<Migration, "sql"> & { readonly sql: (names: SqlNames) => string };
+
+const PROJECT_LEVELS = "ARRAY['PROJECT_READ', 'PROJECT_WRITE', 'PROJECT_ADMIN']";
+const REPOSITORY_LEVELS = "ARRAY['REPO_READ', 'REPO_WRITE', 'REPO_ADMIN']";
+
+/** The single source of truth of the schema: `migrate` runs these, `sql/postgres/` holds them. */
+const TEMPLATES: readonly MigrationTemplate[] = [
+  {
+    version: 1,
+    name: "access tokens, policy, write-once expiry, change notifications",
+    sql: (
+      n,
+    ) => `-- patkit PostgreSQL schema, migration 1: access tokens, policy, write-once expiry, change notifications.
+-- Generated for schema ${n.schema}, table prefix "${n.tablePrefix}". migrate() from "patkit/postgres" runs the same SQL.
+
+-- One row per token. The owner and the permission levels are columns, so constraints can
+-- reject impossible rows: no unknown permission, one level per scope, the owner columns of
+-- the token's kind and no others, no project level on a repository token.
+CREATE TABLE ${n.tokens} (
+  id text COLLATE "C" NOT NULL,
+  name text NOT NULL,
+  owner_kind text NOT NULL,
+  user_id text,
+  project_id text,
+  repository_id text,
+  project_permission text,
+  repository_permission text NOT NULL,
+  secret_hash bytea NOT NULL,
+  created_at timestamptz NOT NULL,
+  created_by text NOT NULL,
+  expires_at timestamptz,
+  last_authenticated_at timestamptz,
+  revoked_at timestamptz,
+  version integer NOT NULL,
+  CONSTRAINT ${n.local("tokens_pkey")} PRIMARY KEY (id),
+  CONSTRAINT tokens_id_not_empty CHECK (id <> ''),
+  CONSTRAINT tokens_name_not_empty CHECK (name <> ''),
+  CONSTRAINT tokens_owner_columns CHECK (
+    (owner_kind = 'user' AND user_id <> '' AND project_id IS NULL AND repository_id IS NULL)
+    OR (owner_kind = 'project' AND project_id <> '' AND user_id IS NULL AND repository_id IS NULL)
+    OR (owner_kind = 'repository' AND project_id <> '' AND repository_id <> '' AND user_id IS NULL)
+  ),
+  CONSTRAINT tokens_project_permission_known CHECK (project_permission = ANY (${PROJECT_LEVELS})),
+  CONSTRAINT tokens_repository_permission_known CHECK (repository_permission = ANY (${REPOSITORY_LEVELS})),
+  CONSTRAINT tokens_permissions_repository_token_has_no_project_level CHECK (
+    owner_kind <> 'repository' OR project_permission IS NULL
+  ),
+  CONSTRAINT tokens_permissions_repository_level_at_least_project_level CHECK (
+    project_permission IS NULL
+    OR array_position(${PROJECT_LEVELS}, project_permission)
+      <= array_position(${REPOSITORY_LEVELS}, repository_permission)
+  ),
+  CONSTRAINT tokens_secret_hash_32_bytes CHECK (octet_length(secret_hash) = 32),
+  CONSTRAINT tokens_created_by_not_empty CHECK (created_by <> ''),
+  CONSTRAINT tokens_version_positive CHECK (version >= 1)
+);
+
+-- Listing one owner's tokens, and every token, in (created_at, id) order.
+CREATE INDEX ${n.local("tokens_by_user")} ON ${n.tokens} (user_id, created_at, id)
+  WHERE owner_kind = 'user';
+CREATE INDEX ${n.local("tokens_by_project")} ON ${n.tokens} (project_id, created_at, id)
+  WHERE owner_kind = 'project';
+CREATE INDEX ${n.local("tokens_by_repository")} ON ${n.tokens} (project_id, repository_id, created_at, id)
+  WHERE owner_kind = 'repository';
+CREATE INDEX ${n.local("tokens_by_creation")} ON ${n.tokens} (created_at, id);
+
+-- The global policy: at most one row.
+CREATE TABLE ${n.policy} (
+  singleton boolean NOT NULL DEFAULT true,
+  expiry_required boolean NOT NULL,
+  max_expiry_days integer,
+  max_tokens_per_owner integer,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT ${n.local("policy_pkey")} PRIMARY KEY (singleton),
+  CONSTRAINT policy_single_row CHECK (singleton),
+  CONSTRAINT policy_max_expiry_days_positive CHECK (max_expiry_days >= 1),
+  CONSTRAINT policy_max_tokens_per_owner_positive CHECK (max_tokens_per_owner >= 1)
+);
+
+-- Inserts a token unless its owner already holds p_max_tokens live ones (SQLSTATE PT001).
+-- The advisory lock serializes inserts for one owner until commit; in READ COMMITTED each
+-- statement of this VOLATILE function takes a fresh snapshot, so the count sees every insert
+-- committed before the lock was granted. With p_max_tokens NULL there is no limit and no lock.
+CREATE FUNCTION ${n.insertToken}(
+  p_id text, p_name text, p_owner_kind text, p_user_id text, p_project_id text,
+  p_repository_id text, p_project_permission text, p_repository_permission text,
+  p_secret_hash bytea, p_created_at timestamptz, p_created_by text, p_expires_at timestamptz,
+  p_last_authenticated_at timestamptz, p_revoked_at timestamptz, p_version integer,
+  p_max_tokens integer, p_now timestamptz
+) RETURNS void LANGUAGE plpgsql VOLATILE AS $patkit_fn$
+DECLARE
+  live bigint;
+BEGIN
+  IF p_max_tokens IS NOT NULL THEN
+    PERFORM pg_advisory_xact_lock(
+      hashtext('${n.ownerLockKey}'),
+      hashtext(concat_ws(':', p_owner_kind, p_user_id, p_project_id, p_repository_id))
+    );
+    IF p_owner_kind = 'user' THEN
+      SELECT count(*) INTO live FROM ${n.tokens}
+        WHERE owner_kind = 'user' AND user_id = p_user_id
+          AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > p_now);
+    ELSIF p_owner_kind = 'project' THEN
+      SELECT count(*) INTO live FROM ${n.tokens}
+        WHERE owner_kind = 'project' AND project_id = p_project_id
+          AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > p_now);
+    ELSE
+      SELECT count(*) INTO live FROM ${n.tokens}
+        WHERE owner_kind = 'repository' AND project_id = p_project_id
+          AND repository_id = p_repository_id
+          AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > p_now);
+    END IF;
+    IF live >= p_max_tokens THEN
+      RAISE EXCEPTION USING
+        ERRCODE = 'PT001',
+        MESSAGE = format('The owner already holds %s live tokens (limit %s)', live, p_max_tokens);
+    END IF;
+  END IF;
+  INSERT INTO ${n.tokens} (
+    id, name, owner_kind, user_id, project_id, repository_id, project_permission,
+    repository_permission, secret_hash, created_at, created_by, expires_at,
+    last_authenticated_at, revoked_at, version
+  ) VALUES (
+    p_id, p_name, p_owner_kind, p_user_id, p_project_id, p_repository_id, p_project_permission,
+    p_repository_permission, p_secret_hash, p_created_at, p_created_by, p_expires_at,
+    p_last_authenticated_at, p_revoked_at, p_version
+  );
+END
+$patkit_fn$;
+
+-- Expiry is written once: any UPDATE that sets expires_at on a row that has one fails
+-- (SQLSTATE PT002), whatever the client and even when the value would stay the same.
+CREATE FUNCTION ${n.refuseExpiryChange}() RETURNS trigger LANGUAGE plpgsql AS $patkit_fn$
+BEGIN
+  RAISE EXCEPTION USING
+    ERRCODE = 'PT002',
+    MESSAGE = 'A token''s expiry is written once and cannot be changed',
+    TABLE = TG_TABLE_NAME,
+    COLUMN = 'expires_at';
+END
+$patkit_fn$;
+
+CREATE TRIGGER ${n.local("tokens_expiry_write_once")}
+  BEFORE UPDATE OF expires_at ON ${n.tokens}
+  FOR EACH ROW WHEN (OLD.expires_at IS NOT NULL)
+  EXECUTE FUNCTION ${n.refuseExpiryChange}();
+
+-- Tells listeners on channel '${n.channel}' which token changed, within the writing
+-- transaction (delivered at commit, never for a rolled-back change). Last-authenticated
+-- touches are not reported: they change nothing a verification cache decides on.
+CREATE FUNCTION ${n.notifyTokenChange}() RETURNS trigger LANGUAGE plpgsql AS $patkit_fn$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    PERFORM pg_notify('${n.channel}', OLD.id);
+    RETURN NULL;
+  END IF;
+  PERFORM pg_notify('${n.channel}', NEW.id);
+  IF TG_OP = 'UPDATE' THEN
+    IF OLD.id <> NEW.id THEN
+      PERFORM pg_notify('${n.channel}', OLD.id);
+    END IF;
+  END IF;
+  RETURN NULL;
+END
+$patkit_fn$;
+
+CREATE TRIGGER ${n.local("tokens_notify_insert_delete")}
+  AFTER INSERT OR DELETE ON ${n.tokens}
+  FOR EACH ROW EXECUTE FUNCTION ${n.notifyTokenChange}();
+
+CREATE TRIGGER ${n.local("tokens_notify_update")}
+  AFTER UPDATE ON ${n.tokens}
+  FOR EACH ROW WHEN (
+    (OLD.id, OLD.name, OLD.owner_kind, OLD.user_id, OLD.project_id, OLD.repository_id,
+     OLD.project_permission, OLD.repository_permission, OLD.secret_hash, OLD.created_at,
+     OLD.created_by, OLD.expires_at, OLD.revoked_at, OLD.version)
+    IS DISTINCT FROM
+    (NEW.id, NEW.name, NEW.owner_kind, NEW.user_id, NEW.project_id, NEW.repository_id,
+     NEW.project_permission, NEW.repository_permission, NEW.secret_hash, NEW.created_at,
+     NEW.created_by, NEW.expires_at, NEW.revoked_at, NEW.version)
+  )
+  EXECUTE FUNCTION ${n.notifyTokenChange}();
+`,
+  },
+];
+
+/** The latest schema version this release of patkit knows. */
+export const LATEST_SCHEMA_VERSION = TEMPLATES.length;
+
+/**
+ * patkit's migrations as plain SQL for `schema` and `tablePrefix`, for teams that apply
+ * migrations with their own tool instead of {@link migrate}. Apply each once, in order, each in
+ * one transaction. Use one way or the other: `migrate` does not know what another tool applied.
+ */
+export function renderMigrations(options: SchemaOptions = {}): Migration[] {
+  const names = sqlNames(options);
+  return TEMPLATES.map((template) => ({
+    version: template.version,
+    name: template.name,
+    sql: template.sql(names),
+  }));
+}

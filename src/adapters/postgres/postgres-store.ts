@@ -1,0 +1,282 @@
+import {
+  type InsertLimit,
+  type ListQuery,
+  type Policy,
+  type StoreChange,
+  type TokenPatch,
+  type TokenRecord,
+  type TokenStore,
+  type TouchEntry,
+  type Unwatch,
+  ValidationError,
+} from "../../index.js";
+import type { ListenOptions, PostgresClient } from "./client.js";
+import { type ErrorContext, toPatkitError } from "./errors.js";
+import { type SchemaOptions, type SqlNames, sqlNames } from "./names.js";
+import { createNotifications } from "./notifications.js";
+import {
+  ownerColumns,
+  permissionColumns,
+  RECORD_COLUMNS,
+  recordFromRow,
+  timestamp,
+  toHex,
+} from "./rows.js";
+
+/** Options of {@link createPostgresStore}. */
+export interface PostgresStoreOptions extends SchemaOptions {
+  /** A `pg` Pool or Client, or a PGlite instance: anything with `query(text, values)`. */
+  readonly client: PostgresClient;
+  /**
+   * How `watch` listens for changes. With PGlite it needs nothing (PGlite's own `listen` is
+   * used). With `pg`, give a dedicated connection: `{ connect: () => pool.connect() }`.
+   * Without either, or with `false`, the store has no `watch`.
+   */
+  readonly listen?: ListenOptions | false;
+}
+
+/** A {@link TokenStore} on PostgreSQL, with the names it uses. */
+export interface PostgresStore extends TokenStore {
+  /** The schema the store reads and writes. */
+  readonly schema: string;
+  /** The prefix of its tables. */
+  readonly tablePrefix: string;
+  /** The LISTEN/NOTIFY channel on which every token change is announced (payload: the id). */
+  readonly channel: string;
+}
+
+/**
+ * Creates a {@link TokenStore} on PostgreSQL (a server through `pg`, or PGlite). Run
+ * {@link migrate} first. Every write is one statement, so it is atomic even through a pool; the
+ * per-owner limit holds under concurrency (an advisory lock per owner inside the insert
+ * function) and the database itself refuses to change a set expiry. Driver failures become
+ * `StoreUnavailableError` with the cause attached.
+ */
+export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  if (typeof options?.client?.query !== "function") {
+    throw new ValidationError([
+      { path: ["client"], message: "Expected a pg Pool or Client, or a PGlite instance" },
+    ]);
+  }
+  const names = sqlNames(options);
+  const client = options.client;
+  const queries = createQueries(names);
+
+  async function run(text: string, values: unknown[], context: ErrorContext): Promise<unknown[]> {
+    try {
+      return (await client.query(text, values)).rows;
+    } catch (error) {
+      throw toPatkitError(error, context);
+    }
+  }
+
+  const store: PostgresStore = {
+    schema: names.schema,
+    tablePrefix: names.tablePrefix,
+    channel: names.channel,
+
+    async insert(record: TokenRecord, limit: InsertLimit): Promise<void> {
+      const [userId, projectId, repositoryId] = ownerColumns(record.owner);
+      const [projectPermission, repositoryPermission] = permissionColumns(record.permissions);
+      const maxTokens = limit.maxTokensPerOwner;
+      await run(
+        queries.insert,
+        [
+          record.id,
+          record.name,
+          record.owner.kind,
+          userId,
+          projectId,
+          repositoryId,
+          projectPermission,
+          repositoryPermission,
+          toHex(record.secretHash),
+          timestamp(record.createdAt, "createdAt"),
+          record.createdBy,
+          timestamp(record.expiresAt, "expiresAt"),
+          timestamp(record.lastAuthenticatedAt, "lastAuthenticatedAt"),
+          timestamp(record.revokedAt, "revokedAt"),
+          record.version,
+          maxTokens,
+          timestamp(limit.now, "now"),
+        ],
+        { operation: "insert", limit: maxTokens },
+      );
+    },
+
+    async findById(id: string): Promise<TokenRecord | null> {
+      const rows = await run(queries.findById, [id], { operation: "findById" });
+      return rows.length > 0 ? recordFromRow(rows[0]) : null;
+    },
+
+    async list(query: ListQuery): Promise<TokenRecord[]> {
+      const values: unknown[] = query.owner ? ownerColumns(query.owner).filter(isString) : [];
+      if (query.after)
+        values.push(timestamp(query.after.createdAt, "after.createdAt"), query.after.id);
+      values.push(query.limit);
+      const text = queries.list(query.owner?.kind ?? "all", query.after !== undefined);
+      const rows = await run(text, values, { operation: "list" });
+      return rows.map(recordFromRow);
+    },
+
+    async updateIfVersion(
+      id: string,
+      expectedVersion: number,
+      patch: TokenPatch,
+    ): Promise<TokenRecord | null> {
+      const values: unknown[] = [id, expectedVersion];
+      const sets: string[] = [];
+      const set = (column: string, value: unknown, cast = "") => {
+        values.push(value);
+        sets.push(`${column} = $${values.length}${cast}`);
+      };
+      if (patch.name !== undefined) set("name", patch.name);
+      if (patch.permissions !== undefined) {
+        const [project, repository] = permissionColumns(patch.permissions);
+        set("project_permission", project);
+        set("repository_permission", repository);
+      }
+      if (patch.expiresAt !== undefined) {
+        set("expires_at", timestamp(patch.expiresAt, "expiresAt"), "::timestamptz");
+      }
+      if (patch.secretHash !== undefined) {
+        values.push(toHex(patch.secretHash));
+        sets.push(`secret_hash = decode($${values.length}, 'hex')`);
+      }
+      const rows = await run(queries.update(sets), values, { operation: "updateIfVersion" });
+      return rows.length > 0 ? recordFromRow(rows[0]) : null;
+    },
+
+    async revoke(id: string, at: Date): Promise<TokenRecord | null> {
+      const rows = await run(queries.revoke, [id, timestamp(at, "at")], { operation: "revoke" });
+      if (rows.length > 0) return recordFromRow(rows[0]);
+      // Nothing changed: the token is missing or was revoked before. A new statement (a fresh
+      // snapshot) reads which, including a revocation that committed while this one waited.
+      return store.findById(id);
+    },
+
+    async touchLastAuthenticated(entries: readonly TouchEntry[]): Promise<void> {
+      if (entries.length === 0) return;
+      const batch = entries.map((entry) => ({ id: entry.id, at: timestamp(entry.at, "at") }));
+      await run(queries.touch, [JSON.stringify(batch)], { operation: "touchLastAuthenticated" });
+    },
+
+    async getPolicy(): Promise<Policy | null> {
+      const rows = await run(queries.getPolicy, [], { operation: "getPolicy" });
+      const row = rows[0] as
+        | {
+            expiry_required: boolean;
+            max_expiry_days: number | null;
+            max_tokens_per_owner: number | null;
+          }
+        | undefined;
+      if (row === undefined) return null;
+      return {
+        expiryRequired: row.expiry_required,
+        maxExpiryDays: row.max_expiry_days,
+        maxTokensPerOwner: row.max_tokens_per_owner,
+      };
+    },
+
+    async putPolicy(policy: Policy): Promise<void> {
+      await run(
+        queries.putPolicy,
+        [policy.expiryRequired, policy.maxExpiryDays, policy.maxTokensPerOwner],
+        { operation: "putPolicy" },
+      );
+    },
+
+    async purge(before: Date): Promise<number> {
+      const rows = await run(queries.purge, [timestamp(before, "before")], { operation: "purge" });
+      return Number((rows[0] as { deleted: number | string }).deleted);
+    },
+  };
+
+  const notifications = createNotifications({
+    client,
+    channel: names.channel,
+    listen: options.listen,
+  });
+  if (notifications !== null) {
+    (store as { watch?: TokenStore["watch"] }).watch = (
+      listener: (change: StoreChange) => void,
+    ): Promise<Unwatch> => notifications.watch(listener);
+  }
+  return store;
+}
+
+function isString(value: string | null): value is string {
+  return value !== null;
+}
+
+type ListScope = "all" | "user" | "project" | "repository";
+
+/** Every statement the store sends, built once per store from its names. */
+function createQueries(names: SqlNames) {
+  const { tokens } = names;
+  const ownerFilters: Record<ListScope, string[]> = {
+    all: [],
+    user: ["owner_kind = 'user'", "user_id = $1"],
+    project: ["owner_kind = 'project'", "project_id = $1"],
+    repository: ["owner_kind = 'repository'", "project_id = $1", "repository_id = $2"],
+  };
+  const ownerParameters: Record<ListScope, number> = { all: 0, user: 1, project: 1, repository: 2 };
+  const listQueries = new Map<string, string>();
+
+  return {
+    insert: `SELECT ${names.insertToken}($1, $2, $3, $4, $5, $6, $7, $8, decode($9, 'hex'),
+      $10::timestamptz, $11, $12::timestamptz, $13::timestamptz, $14::timestamptz, $15::integer,
+      $16::integer, $17::timestamptz)`,
+
+    findById: `SELECT ${RECORD_COLUMNS} FROM ${tokens} WHERE id = $1`,
+
+    /** Keyset pagination; the partial index of each owner kind serves its filter and order. */
+    list(scope: ListScope, hasAfter: boolean): string {
+      const key = `${scope}:${hasAfter}`;
+      let text = listQueries.get(key);
+      if (text === undefined) {
+        const filters = [...ownerFilters[scope]];
+        let next = ownerParameters[scope] + 1;
+        if (hasAfter) {
+          filters.push(`(created_at, id) > ($${next}::timestamptz, $${next + 1})`);
+          next += 2;
+        }
+        const where = filters.length > 0 ? ` WHERE ${filters.join(" AND ")}` : "";
+        text = `SELECT ${RECORD_COLUMNS} FROM ${tokens}${where} ORDER BY created_at, id LIMIT $${next}`;
+        listQueries.set(key, text);
+      }
+      return text;
+    },
+
+    /** Conditional on the version; the write-once trigger refuses `expires_at` on a set expiry. */
+    update(sets: readonly string[]): string {
+      return `UPDATE ${tokens} SET ${[...sets, "version = version + 1"].join(", ")}
+        WHERE id = $1 AND version = $2 RETURNING ${RECORD_COLUMNS}`;
+    },
+
+    revoke: `UPDATE ${tokens} SET revoked_at = $2::timestamptz, version = version + 1
+      WHERE id = $1 AND revoked_at IS NULL RETURNING ${RECORD_COLUMNS}`,
+
+    /** One statement for the batch; the latest time per id, and never moving a time back. */
+    touch: `UPDATE ${tokens} AS t SET last_authenticated_at = e.at
+      FROM (
+        SELECT x.id, max(x.at::timestamptz) AS at
+        FROM json_to_recordset($1::text::json) AS x(id text, at text)
+        GROUP BY x.id
+      ) AS e
+      WHERE t.id = e.id AND (t.last_authenticated_at IS NULL OR t.last_authenticated_at < e.at)`,
+
+    getPolicy: `SELECT expiry_required, max_expiry_days, max_tokens_per_owner FROM ${names.policy}`,
+
+    putPolicy: `INSERT INTO ${names.policy} AS p (singleton, expiry_required, max_expiry_days, max_tokens_per_owner)
+      VALUES (true, $1::boolean, $2::integer, $3::integer)
+      ON CONFLICT (singleton) DO UPDATE SET expiry_required = EXCLUDED.expiry_required,
+        max_expiry_days = EXCLUDED.max_expiry_days,
+        max_tokens_per_owner = EXCLUDED.max_tokens_per_owner, updated_at = now()`,
+
+    purge: `WITH deleted AS (
+        DELETE FROM ${tokens} WHERE revoked_at < $1::timestamptz OR expires_at < $1::timestamptz
+        RETURNING 1
+      ) SELECT count(*)::integer AS deleted FROM deleted`,
+  };
+}
