@@ -75,9 +75,16 @@ export class DemoClient {
     sessionUser: string,
     input: { name: string; permissions: Permission[]; expiryDays?: number },
   ): Promise<CreatedTokenJson> {
-    const response = await this.api("PUT", `${MANAGEMENT_PREFIX}${ownerPath}`, { session: sessionUser }, input);
+    const response = await this.api(
+      "PUT",
+      `${MANAGEMENT_PREFIX}${ownerPath}`,
+      { session: sessionUser },
+      input,
+    );
     if (response.status !== 201) {
-      throw new Error(`Creating a token at ${ownerPath} answered ${response.status}: ${JSON.stringify(response.body)}`);
+      throw new Error(
+        `Creating a token at ${ownerPath} answered ${response.status}: ${JSON.stringify(response.body)}`,
+      );
     }
     return response.body as CreatedTokenJson;
   }
@@ -92,7 +99,10 @@ export class DemoClient {
 
   /** `git ls-remote` of a URL: the cheapest authenticated read. */
   lsRemote(url: string, bearer?: string): Promise<GitRun> {
-    return runGit([...headerConfig(bearer), "ls-remote", url], { cwd: this.workDir, env: this.env });
+    return runGit([...headerConfig(bearer), "ls-remote", url], {
+      cwd: this.workDir,
+      env: this.env,
+    });
   }
 
   /** Commits a new file in a clone and pushes `main` to its origin. */
@@ -110,7 +120,9 @@ export class DemoClient {
 
   /** The commit `main` points to in a clone. */
   async head(name: string): Promise<string> {
-    return (await git(["rev-parse", "HEAD"], { cwd: join(this.workDir, name), env: this.env })).trim();
+    return (
+      await git(["rev-parse", "HEAD"], { cwd: join(this.workDir, name), env: this.env })
+    ).trim();
   }
 }
 

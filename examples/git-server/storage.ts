@@ -19,5 +19,18 @@ export async function openStorage(choice: StorageChoice): Promise<Storage> {
   switch (choice.kind) {
     case "memory":
       return { store: createMemoryStore(), description: "in memory", close: async () => {} };
+    case "store":
+      return { store: choice.store, description: choice.description, close: async () => {} };
   }
+}
+
+/**
+ * The storage the environment asks for. Until `patkit/postgres` is available this is memory;
+ * `isolated` asks for storage no other run shares (the self-test).
+ */
+export function storageFromEnvironment(
+  _dataDir: string,
+  _options: { isolated?: boolean } = {},
+): StorageChoice {
+  return { kind: "memory" };
 }

@@ -22,6 +22,10 @@ export interface FastifyReplyLike {
   send(payload?: unknown): FastifyReplyLike;
 }
 
+// TypeScript's NoInfer before 5.4: `Req` comes from the options (or the default), never from
+// where the hook is passed, which for Fastify's route options would infer `never`.
+type NotInferred<T> = [T][T extends unknown ? 0 : never];
+
 /** Options of {@link createFastifyHook}. */
 export interface FastifyHookOptions<Req extends FastifyRequestLike = FastifyRequestLike>
   extends HttpAuthOptions<Req> {
@@ -43,10 +47,10 @@ export interface FastifyHookOptions<Req extends FastifyRequestLike = FastifyRequ
 export function createFastifyHook<Req extends FastifyRequestLike = FastifyRequestLike>(
   tokens: TokenAuthenticator,
   options: FastifyHookOptions<Req> = {},
-): (request: Req, reply: FastifyReplyLike) => Promise<FastifyReplyLike | undefined> {
+): (request: NotInferred<Req>, reply: FastifyReplyLike) => Promise<FastifyReplyLike | undefined> {
   const prepared = prepareOptions(options);
   const requirement = options.requirement;
-  return async (request, reply) => {
+  return async (request: Req, reply) => {
     const required = await resolveRequirement(requirement, request);
     const header = request.headers.authorization;
     const result = await authenticateWith(tokens, header, required, prepared, request);

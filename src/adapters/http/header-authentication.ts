@@ -73,7 +73,7 @@ export function prepareOptions<R>(options: HttpAuthOptions<R> = {}): PreparedOpt
  * programming errors (an invalid requirement, a failing host callback), which belong to the
  * framework's error handler.
  */
-export function authenticateHeader(
+export async function authenticateHeader(
   tokens: TokenAuthenticator,
   header: string | null | undefined,
   requirement: Requirement | null | undefined,

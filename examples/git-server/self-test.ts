@@ -1,0 +1,201 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createManualClock, DAY_MS } from "patkit";
+import { DemoClient, isAuthenticationFailure, isForbidden } from "./demo-client.js";
+import type { GitRun } from "./git.js";
+import { MANAGEMENT_PREFIX } from "./management-api.js";
+import { type AuditEntry, startDemoServer } from "./server.js";
+import type { StorageChoice } from "./storage.js";
+
+/**
+ * Walks the whole story against a fresh server with the real `git`: tokens created through the
+ * management API, clones and pushes that must pass, and every refusal that must happen.
+ * Resolves to the number of surprises (0 when all went as expected).
+ */
+export async function runSelfTest(options: {
+  storage: (dataDir: string) => StorageChoice;
+  print: (line: string) => void;
+}): Promise<number> {
+  const { print } = options;
+  const dataDir = await mkdtemp(join(tmpdir(), "patkit-self-test-"));
+  const audit: AuditEntry[] = [];
+  const clock = createManualClock(new Date());
+  const server = await startDemoServer({
+    dataDir,
+    storage: options.storage(dataDir),
+    clock,
+    onAudit: (entry) => audit.push(entry),
+    log: (line) => print(`    (server) ${line}`),
+  });
+  let surprises = 0;
+  const check = async (label: string, test: () => Promise<string | true>) => {
+    let outcome: string | true;
+    try {
+      outcome = await test();
+    } catch (error) {
+      outcome = error instanceof Error ? error.message : String(error);
+    }
+    if (outcome === true) print(`  ok    ${label}`);
+    else {
+      surprises++;
+      print(`  FAIL  ${label}\n        ${outcome.replaceAll("\n", "\n        ")}`);
+    }
+  };
+  const refusedFor = (reason: string) => () =>
+    audit.some((entry) => entry.kind === "refused" && entry.reason === reason);
+  const expect = (run: GitRun, ok: boolean | ((run: GitRun) => boolean), extra?: () => boolean) => {
+    const passed = typeof ok === "function" ? ok(run) : ok === (run.code === 0);
+    if (!passed) return `git exited ${run.code}: ${run.stderr.trim() || "(no output)"}`;
+    if (extra && !extra()) return "the server's audit trail lacks the expected reason";
+    return true as const;
+  };
+
+  try {
+    print(`patkit self-test: server ${server.url}, tokens ${server.storage.description}`);
+    const { alpha, beta, infra, bob } = server.cast;
+    const client = await DemoClient.create(server.url, dataDir);
+    const plain = (repository: typeof alpha) => server.cloneUrl(repository);
+
+    print("Tokens, created through the management API by signed-in users:");
+    const alicePersonal = await client.createToken("/users/alice", "alice", {
+      name: "alice laptop",
+      permissions: ["PROJECT_READ", "REPO_WRITE"],
+    });
+    const bobPersonal = await client.createToken("/users/bob", "bob", {
+      name: "bob laptop",
+      permissions: ["REPO_WRITE"],
+    });
+    const projectToken = await client.createToken("/projects/PRJ", "alice", {
+      name: "PRJ CI",
+      permissions: ["PROJECT_READ", "REPO_READ"],
+    });
+    const repositoryToken = await client.createToken("/projects/PRJ/repos/alpha", "alice", {
+      name: "alpha deploy",
+      permissions: ["REPO_WRITE"],
+    });
+    const oneDay = await client.createToken("/users/alice", "alice", {
+      name: "alice, one day",
+      permissions: ["REPO_READ"],
+      expiryDays: 1,
+    });
+    print("  ok    a personal, a project, a repository and an expiring token");
+
+    print("Git over HTTP:");
+    await check("an anonymous clone is refused", async () =>
+      expect(await client.clone(plain(alpha), "anonymous"), isAuthenticationFailure),
+    );
+    const aliceUrl = server.cloneUrl(alpha, { username: "alice", password: alicePersonal.secret });
+    await check("alice clones PRJ/alpha with her personal token over Basic", async () =>
+      expect(await client.clone(aliceUrl, "alice-alpha"), true),
+    );
+    await check("alice's push to PRJ/alpha lands", async () => {
+      const pushed = expect(await client.commitAndPush("alice-alpha"), true);
+      if (pushed !== true) return pushed;
+      const remote = await client.lsRemote(plain(alpha), projectToken.secret);
+      const head = await client.head("alice-alpha");
+      return remote.stdout.includes(`${head}\trefs/heads/main`) || `main is not ${head}`;
+    });
+    await check("the project token clones PRJ/beta over Bearer", async () =>
+      expect(await client.clone(plain(beta), "project-beta", projectToken.secret), true),
+    );
+    await check("the project token (read) cannot push", async () =>
+      expect(await client.commitAndPush("project-beta", projectToken.secret), isForbidden),
+    );
+    await check("the project token over Basic is refused", async () => {
+      const url = server.cloneUrl(beta, { username: "alice", password: projectToken.secret });
+      return expect(
+        await client.lsRemote(url),
+        isAuthenticationFailure,
+        refusedFor("wrong_scheme"),
+      );
+    });
+    await check("the project token cannot reach project OPS", async () =>
+      expect(await client.lsRemote(plain(infra), projectToken.secret), isForbidden),
+    );
+    await check("the repository token pushes to PRJ/alpha", async () => {
+      const cloned = expect(
+        await client.clone(plain(alpha), "repo-alpha", repositoryToken.secret),
+        true,
+      );
+      if (cloned !== true) return cloned;
+      return expect(await client.commitAndPush("repo-alpha", repositoryToken.secret), true);
+    });
+    await check("the repository token cannot reach PRJ/beta", async () =>
+      expect(await client.lsRemote(plain(beta), repositoryToken.secret), isForbidden),
+    );
+    const bobUrl = server.cloneUrl(beta, { username: "bob", password: bobPersonal.secret });
+    await check("bob (reader of PRJ) clones with his write token", async () =>
+      expect(await client.clone(bobUrl, "bob-beta"), true),
+    );
+    await check("bob's push is refused: a token never exceeds its user", async () =>
+      expect(await client.commitAndPush("bob-beta"), isForbidden),
+    );
+    await check("bob loses PRJ, and his token loses it with him", async () => {
+      server.host.setProjectPermission(bob.id, server.cast.prj.id, null);
+      return expect(await client.lsRemote(bobUrl), isForbidden);
+    });
+    await check("a revoked token is refused", async () => {
+      const path = `${MANAGEMENT_PREFIX}/projects/PRJ/repos/alpha/${repositoryToken.id}`;
+      const revoked = await client.api("DELETE", path, { session: "alice" });
+      if (revoked.status !== 200 || revoked.body.status !== "revoked") {
+        return `revoking answered ${revoked.status}`;
+      }
+      return expect(
+        await client.lsRemote(plain(alpha), repositoryToken.secret),
+        isAuthenticationFailure,
+        refusedFor("revoked"),
+      );
+    });
+    await check("a token is refused once it expires", async () => {
+      const url = server.cloneUrl(alpha, { username: "alice", password: oneDay.secret });
+      const before = expect(await client.lsRemote(url), true);
+      if (before !== true) return `before expiry: ${before}`;
+      clock.advance(DAY_MS);
+      return expect(await client.lsRemote(url), isAuthenticationFailure, refusedFor("expired"));
+    });
+
+    print("Token management API:");
+    await check("a token-authenticated caller cannot create tokens (403)", async () => {
+      const response = await client.api(
+        "PUT",
+        `${MANAGEMENT_PREFIX}/users/alice`,
+        { bearer: alicePersonal.secret },
+        { name: "from a token", permissions: ["REPO_READ"] },
+      );
+      return jsonError(response, 403, "FORBIDDEN");
+    });
+    await check("an admin cannot create a token for another user (403)", async () => {
+      const response = await client.api(
+        "PUT",
+        `${MANAGEMENT_PREFIX}/users/alice`,
+        { session: "carol" },
+        { name: "for alice", permissions: ["REPO_READ"] },
+      );
+      return jsonError(response, 403, "FORBIDDEN");
+    });
+    await check("an expiry, once set, cannot change (409)", async () => {
+      const response = await client.api(
+        "POST",
+        `${MANAGEMENT_PREFIX}/users/alice/${oneDay.id}`,
+        { session: "alice" },
+        { expiryDays: 30 },
+      );
+      return jsonError(response, 409, "EXPIRY_IMMUTABLE");
+    });
+  } finally {
+    await server.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  print(surprises === 0 ? "All as expected." : `${surprises} surprise(s).`);
+  return surprises;
+}
+
+function jsonError(
+  response: { status: number; body: { error?: { code?: string } } | null },
+  status: number,
+  code: string,
+): string | true {
+  if (response.status === status && response.body?.error?.code === code) return true;
+  return `expected ${status} ${code}, got ${response.status} ${JSON.stringify(response.body)}`;
+}
