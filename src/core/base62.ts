@@ -3,12 +3,16 @@ import { randomBytes } from "@noble/hashes/utils";
 /** The 62 URL-safe characters tokens are made of: digits, then upper, then lower case. */
 export const BASE62_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+// Digit values by character code below 128; -1 for anything that is not a base-62 character.
+const DIGITS = (() => {
+  const digits = new Int8Array(128).fill(-1);
+  for (let i = 0; i < BASE62_ALPHABET.length; i++) digits[BASE62_ALPHABET.charCodeAt(i)] = i;
+  return digits;
+})();
+
 /** The base-62 digit of a character code, or -1 when it is not one. */
 export function base62Digit(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48; // 0-9
-  if (code >= 65 && code <= 90) return code - 55; // A-Z
-  if (code >= 97 && code <= 122) return code - 61; // a-z
-  return -1;
+  return code < 128 ? (DIGITS[code] as number) : -1;
 }
 
 /**

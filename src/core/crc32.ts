@@ -14,9 +14,20 @@ const TABLE = (() => {
  * ASCII only, so this equals the CRC-32 of the string's UTF-8 bytes.
  */
 export function crc32Ascii(text: string, start = 0, end = text.length): number {
-  let crc = 0xffffffff;
-  for (let i = start; i < end; i++) {
-    crc = (TABLE[(crc ^ text.charCodeAt(i)) & 0xff] as number) ^ (crc >>> 8);
-  }
+  let crc = CRC32_START;
+  for (let i = start; i < end; i++) crc = crc32Step(crc, text.charCodeAt(i));
+  return crc32Finish(crc);
+}
+
+/** The running value before the first byte, for {@link crc32Step}. */
+export const CRC32_START = 0xffffffff;
+
+/** Feeds one byte into a running CRC-32 (start from {@link CRC32_START}); lets callers fuse it into their own loop. */
+export function crc32Step(crc: number, byte: number): number {
+  return (TABLE[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
+}
+
+/** The CRC-32 of what was fed to {@link crc32Step}, as an unsigned 32-bit integer. */
+export function crc32Finish(crc: number): number {
   return (crc ^ 0xffffffff) >>> 0;
 }

@@ -1,5 +1,5 @@
 import { base62Digit, encodeBase62Fixed, randomBase62 } from "./base62.js";
-import { crc32Ascii } from "./crc32.js";
+import { CRC32_START, crc32Ascii, crc32Finish, crc32Step } from "./crc32.js";
 
 /** Characters of the public token id embedded in every token (about 95 bits). */
 export const TOKEN_ID_LENGTH = 16;
@@ -88,10 +88,14 @@ export function hasValidChecksum(body: string): boolean {
   return body.length === TOKEN_BODY_LENGTH && hasValidChecksumAt(body, 0);
 }
 
+// One pass over the id and secret (base-62 check fused with the CRC), then the checksum digits.
 function hasValidChecksumAt(text: string, bodyStart: number): boolean {
   const checksumStart = bodyStart + TOKEN_ID_LENGTH + TOKEN_SECRET_LENGTH;
+  let crc = CRC32_START;
   for (let i = bodyStart; i < checksumStart; i++) {
-    if (base62Digit(text.charCodeAt(i)) < 0) return false;
+    const code = text.charCodeAt(i);
+    if (base62Digit(code) < 0) return false;
+    crc = crc32Step(crc, code);
   }
   let checksum = 0;
   for (let i = checksumStart; i < checksumStart + TOKEN_CHECKSUM_LENGTH; i++) {
@@ -99,5 +103,5 @@ function hasValidChecksumAt(text: string, bodyStart: number): boolean {
     if (digit < 0) return false;
     checksum = checksum * 62 + digit;
   }
-  return checksum === crc32Ascii(text, bodyStart, checksumStart);
+  return checksum === crc32Finish(crc);
 }

@@ -1,5 +1,5 @@
 import type { TokenRecord } from "./store.js";
-import type { TokenStatus, TokenView } from "./types.js";
+import type { Owner, TokenStatus, TokenView } from "./types.js";
 
 /** A token's status at `now`: revoked wins over expired; expired from the instant `now >= expiresAt`. */
 export function statusAt(
@@ -16,8 +16,8 @@ export function toView(record: TokenRecord, now: Date): TokenView {
   return {
     id: record.id,
     name: record.name,
-    owner: { ...record.owner },
-    permissions: [...record.permissions],
+    owner: copyOwner(record.owner),
+    permissions: record.permissions.slice(),
     createdAt: new Date(record.createdAt.getTime()),
     createdBy: record.createdBy,
     expiresAt: copyDate(record.expiresAt),
@@ -29,4 +29,23 @@ export function toView(record: TokenRecord, now: Date): TokenView {
 
 function copyDate(date: Date | null): Date | null {
   return date === null ? null : new Date(date.getTime());
+}
+
+/**
+ * A copy of an owner with only its own fields, built as a literal per kind: every copy of a kind
+ * shares one object shape, which keeps the verify path's property accesses monomorphic.
+ */
+export function copyOwner(owner: Owner): Owner {
+  switch (owner.kind) {
+    case "user":
+      return { kind: "user", userId: owner.userId };
+    case "project":
+      return { kind: "project", projectId: owner.projectId };
+    case "repository":
+      return {
+        kind: "repository",
+        projectId: owner.projectId,
+        repositoryId: owner.repositoryId,
+      };
+  }
 }

@@ -1,3 +1,4 @@
+import { copyOwner } from "../../core/view.js";
 import type { ListPosition, TokenRecord } from "../../index.js";
 
 /** A deep copy: the store never shares an object, array, date or byte array with its callers. */
@@ -5,8 +6,8 @@ export function cloneRecord(record: TokenRecord): TokenRecord {
   return {
     id: record.id,
     name: record.name,
-    owner: { ...record.owner },
-    permissions: [...record.permissions],
+    owner: copyOwner(record.owner),
+    permissions: record.permissions.slice(),
     secretHash: record.secretHash.slice(),
     createdAt: new Date(record.createdAt.getTime()),
     createdBy: record.createdBy,
