@@ -46,10 +46,17 @@ CREATE TABLE ${n.tokens} (
   CONSTRAINT ${n.local("tokens_pkey")} PRIMARY KEY (id),
   CONSTRAINT tokens_id_not_empty CHECK (id <> ''),
   CONSTRAINT tokens_name_not_empty CHECK (name <> ''),
+  -- coalesce: a CHECK passes when it evaluates to NULL, so a missing id must compare as ''.
   CONSTRAINT tokens_owner_columns CHECK (
-    (owner_kind = 'user' AND user_id <> '' AND project_id IS NULL AND repository_id IS NULL)
-    OR (owner_kind = 'project' AND project_id <> '' AND user_id IS NULL AND repository_id IS NULL)
-    OR (owner_kind = 'repository' AND project_id <> '' AND repository_id <> '' AND user_id IS NULL)
+    CASE owner_kind
+      WHEN 'user' THEN coalesce(user_id, '') <> ''
+        AND project_id IS NULL AND repository_id IS NULL
+      WHEN 'project' THEN coalesce(project_id, '') <> ''
+        AND user_id IS NULL AND repository_id IS NULL
+      WHEN 'repository' THEN coalesce(project_id, '') <> '' AND coalesce(repository_id, '') <> ''
+        AND user_id IS NULL
+      ELSE false
+    END
   ),
   CONSTRAINT tokens_project_permission_known CHECK (project_permission = ANY (${PROJECT_LEVELS})),
   CONSTRAINT tokens_repository_permission_known CHECK (repository_permission = ANY (${REPOSITORY_LEVELS})),

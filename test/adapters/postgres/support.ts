@@ -1,6 +1,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import { migrate } from "patkit/postgres";
 import pg from "pg";
+import { afterAll, beforeAll, describe } from "vitest";
 
 /** The real server to test against, when set (e.g. postgres://postgres@127.0.0.1:5432/test). */
 export const DATABASE_URL = process.env.DATABASE_URL;
@@ -41,4 +42,35 @@ export function createPool(options: pg.PoolConfig = {}): pg.Pool {
 /** A started PGlite instance (about 3 s cold): share one per test file. */
 export function createPGlite(): Promise<PGlite> {
   return PGlite.create();
+}
+
+/**
+ * Defines the same tests on a shared PGlite instance and, when DATABASE_URL is set, on a pg
+ * Pool to the real server (skipped, and reported as skipped, without it).
+ */
+export function describeOnBackends(
+  title: string,
+  define: (client: () => PGlite | pg.Pool, backend: "pglite" | "server") => void,
+): void {
+  describe(`${title} (PGlite)`, () => {
+    let db: PGlite;
+    beforeAll(async () => {
+      db = await createPGlite();
+    });
+    afterAll(async () => {
+      await db.close();
+    });
+    define(() => db, "pglite");
+  });
+
+  describe.skipIf(!DATABASE_URL)(`${title} (PostgreSQL server)`, () => {
+    let pool: pg.Pool;
+    beforeAll(() => {
+      pool = createPool();
+    });
+    afterAll(async () => {
+      await pool.end();
+    });
+    define(() => pool, "server");
+  });
 }

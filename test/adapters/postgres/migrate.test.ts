@@ -1,0 +1,154 @@
+import { ValidationError } from "patkit";
+import {
+  createPostgresStore,
+  LATEST_SCHEMA_VERSION,
+  migrate,
+  renderMigrations,
+} from "patkit/postgres";
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { DATABASE_URL, describeOnBackends, dropSchema, uniqueSchema } from "./support.js";
+
+describe("renderMigrations", () => {
+  it("is what sql/postgres/ ships, for the default schema and prefix", async () => {
+    const [initial] = renderMigrations();
+    expect(initial?.version).toBe(1);
+    // After changing a migration: npx vitest run test/adapters/postgres/migrate.test.ts --update
+    await expect(initial?.sql).toMatchFileSnapshot("../../../sql/postgres/001_initial.sql");
+  });
+
+  it("names the schema and prefix it was given", () => {
+    const [initial] = renderMigrations({ schema: "auth", tablePrefix: "pat_" });
+    expect(initial?.sql).toContain('CREATE TABLE "auth"."pat_tokens"');
+    expect(initial?.sql).not.toContain("patkit_tokens");
+  });
+});
+
+describe("schema and tablePrefix validation", () => {
+  const client = { query: async () => ({ rows: [] }) };
+
+  it.each([
+    ["schema", { schema: 'public"; DROP TABLE x; --' }],
+    ["schema", { schema: "Public" }],
+    ["schema", { schema: "" }],
+    ["schema", { schema: "9lives" }],
+    ["schema", { schema: "a".repeat(64) }],
+    ["tablePrefix", { tablePrefix: "pat-" }],
+    ["tablePrefix", { tablePrefix: "a b" }],
+    ["tablePrefix", { tablePrefix: "p".repeat(44) }],
+    ["schema", { schema: "s".repeat(40), tablePrefix: "p".repeat(20) }],
+  ])("refuses an unsafe %s (%j) with a ValidationError naming it", async (field, options) => {
+    const refusal = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        return error;
+      }
+      return null;
+    };
+    const fromStore = refusal(() => createPostgresStore({ client, ...options }));
+    expect(fromStore).toBeInstanceOf(ValidationError);
+    expect((fromStore as ValidationError).fields).toContain(field);
+    const fromMigrate = await migrate(client, options).catch((error: unknown) => error);
+    expect(fromMigrate).toBeInstanceOf(ValidationError);
+    expect((fromMigrate as ValidationError).fields).toContain(field);
+  });
+
+  it("accepts an empty prefix", async () => {
+    expect(() => createPostgresStore({ client, tablePrefix: "" })).not.toThrow();
+  });
+});
+
+describeOnBackends("migrate", (client) => {
+  it("creates the schema and its tables, then finds nothing left to do", async () => {
+    const schema = uniqueSchema("migrate");
+    try {
+      expect(await migrate(client(), { schema })).toEqual({
+        version: LATEST_SCHEMA_VERSION,
+        applied: [1],
+      });
+      expect(await migrate(client(), { schema })).toEqual({
+        version: LATEST_SCHEMA_VERSION,
+        applied: [],
+      });
+      const { rows } = await client().query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`,
+        [schema],
+      );
+      expect(rows).toEqual([
+        { table_name: "patkit_migrations" },
+        { table_name: "patkit_policy" },
+        { table_name: "patkit_tokens" },
+      ]);
+    } finally {
+      await dropSchema(client(), schema);
+    }
+  });
+
+  it("applies each migration once when instances migrate at the same time", async () => {
+    const schema = uniqueSchema("race");
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => migrate(client(), { schema })),
+      );
+      expect(results.map((result) => result.version)).toEqual(Array(6).fill(LATEST_SCHEMA_VERSION));
+      expect(results.flatMap((result) => result.applied)).toEqual([1]);
+      const { rows } = await client().query(
+        `SELECT version FROM "${schema}".patkit_migrations ORDER BY version`,
+      );
+      expect(rows).toEqual([{ version: 1 }]);
+    } finally {
+      await dropSchema(client(), schema);
+    }
+  });
+
+  it("keeps two prefixes in one schema apart", async () => {
+    const schema = uniqueSchema("prefixes");
+    try {
+      await migrate(client(), { schema, tablePrefix: "a_" });
+      expect((await migrate(client(), { schema, tablePrefix: "b_" })).applied).toEqual([1]);
+      const { rows } = await client().query(
+        `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1`,
+        [schema],
+      );
+      expect(rows).toEqual([{ n: 6 }]);
+    } finally {
+      await dropSchema(client(), schema);
+    }
+  });
+
+  it("leaves nothing behind when it fails", async () => {
+    const schema = uniqueSchema("failing");
+    try {
+      // A table of that name already exists, so migration 1 fails half-way through.
+      await client().query(`CREATE SCHEMA "${schema}"`);
+      await client().query(`CREATE TABLE "${schema}".patkit_policy (x int)`);
+      const error = await migrate(client(), { schema }).catch((failure: unknown) => failure);
+      expect(error).toMatchObject({ code: "STORE_UNAVAILABLE" });
+      const { rows } = await client().query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = $1`,
+        [schema],
+      );
+      expect(rows).toEqual([{ table_name: "patkit_policy" }]);
+      // The connection is usable afterwards: no transaction was left open.
+      expect((await client().query("SELECT 1 AS ok")).rows).toEqual([{ ok: 1 }]);
+    } finally {
+      await dropSchema(client(), schema);
+    }
+  });
+});
+
+describe.skipIf(!DATABASE_URL)("migrate through a pg Client, from separate connections", () => {
+  it("applies the schema once when several clients race", async () => {
+    const schema = uniqueSchema("clients");
+    const clients = Array.from({ length: 4 }, () => new pg.Client(DATABASE_URL));
+    await Promise.all(clients.map((each) => each.connect()));
+    try {
+      const results = await Promise.all(clients.map((each) => migrate(each, { schema })));
+      expect(results.flatMap((result) => result.applied)).toEqual([1]);
+    } finally {
+      await dropSchema(clients[0] as pg.Client, schema);
+      await Promise.all(clients.map((each) => each.end()));
+    }
+  });
+});
