@@ -4,7 +4,8 @@ import { createMemoryStore } from "patkit/memory";
 import { describe, expect, it } from "vitest";
 import { faultyStore } from "../support/faulty-store.js";
 import { alice, aliceOwner, bob, createHarness, projectP, root } from "../support/host.js";
-import { findLeaks, type Needle, secretNeedles } from "../support/secrets.js";
+import { findLeaks, type Needle, renderings, secretNeedles } from "../support/secrets.js";
+import { useStoreTargets } from "../support/stores.js";
 import { expectedHash } from "../support/token-strings.js";
 
 /** Settles a promise into its value or its error: both are scanned. */
@@ -157,3 +158,73 @@ describe("secrets and hashes never reach results, views, events, errors or logs"
     expect({ ...created }).not.toHaveProperty("secret");
   });
 });
+
+const targets = useStoreTargets("hygiene").filter((target) => target.kind !== "memory");
+
+/** Any 32-byte value written as hex (with or without `\x`) or base64, as a hash would be. */
+const HASH_LIKE = /[0-9a-f]{64}|[0-9A-F]{64}|[A-Za-z0-9+/]{43}=/;
+
+for (const target of targets) {
+  describe(`real driver errors from the ${target.name} carry no secret or hash`, () => {
+    it("a refused insert and a refused re-hash: errors thrown and reported are clean", async () => {
+      const opened = await target.open();
+      const sql = opened.client as NonNullable<typeof opened.client>;
+      const table = `"${opened.schema}"."patkit_tokens"`;
+      try {
+        const first = createHarness({ store: opened.store, pepper: "pepper-1" });
+        const created = await first.tokens.create(
+          { owner: aliceOwner, name: "t", permissions: ["REPO_READ"] },
+          alice,
+        );
+        await sql.query(
+          `CREATE FUNCTION "${opened.schema}".refuse() RETURNS trigger LANGUAGE plpgsql AS
+           $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`,
+        );
+        await sql.query(
+          `CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON ${table}
+           FOR EACH ROW EXECUTE FUNCTION "${opened.schema}".refuse()`,
+        );
+        const rotating = createHarness({ store: opened.store, pepper: ["pepper-2", "pepper-1"] });
+        const refused = await outcome(
+          rotating.tokens.create(
+            { owner: aliceOwner, name: "u", permissions: ["REPO_READ"] },
+            alice,
+          ),
+        );
+        expect(refused).toMatchObject({ code: "STORE_UNAVAILABLE" });
+        expect(await rotating.tokens.verifyToken(created.secret)).toMatchObject({ ok: true });
+        await rotating.counting.idle();
+        await rotating.tokens.flush();
+        // The trigger refuses the last-authenticated write too: both are reported.
+        expect(rotating.errors.map((reported) => reported.context.source).sort()).toEqual([
+          "lastAuthenticated",
+          "rehash",
+        ]);
+        const reported = rotating.errors.map((entry) => entry.error);
+        for (const error of reported) {
+          expect(error).toMatchObject({ code: "STORE_UNAVAILABLE" });
+          // The driver's error is attached as the cause: the scan covers it.
+          expect((error as Error).cause).toMatchObject({
+            message: expect.stringContaining("refused by the test"),
+          });
+        }
+
+        const needles = [
+          ...secretNeedles(created.secret, expectedHash(created.secret, "pepper-1")),
+          ...secretNeedles(created.secret, expectedHash(created.secret, "pepper-2")),
+        ];
+        expect(findLeaks(needles, [refused, ...reported])).toEqual([]);
+        if (target.kind === "pglite") {
+          // Control: PGlite puts a statement's parameters on its errors; the scan sees them.
+          const raw = await outcome(sql.query("SELECT decode($1, 'hex')::int", ["ab".repeat(32)]));
+          expect(renderings(raw).some((text) => HASH_LIKE.test(text))).toBe(true);
+        }
+        for (const error of [refused, ...reported]) {
+          for (const text of renderings(error)) expect(text).not.toMatch(HASH_LIKE);
+        }
+      } finally {
+        await opened.close();
+      }
+    });
+  });
+}
