@@ -191,7 +191,8 @@ describeOnBackends("the database's own rules", (client, backend) => {
 
   it("finds by primary key and lists through an index", async () => {
     // A tiny table is read sequentially anyway; forbid that to see which index a query can use.
-    const session = backend === "server" ? await (client() as pg.Pool).connect() : client();
+    const session =
+      backend === "server" ? await (client() as unknown as pg.Pool).connect() : client();
     try {
       await session.query("SET enable_seqscan = off");
       const plan = async (text: string, values: unknown[]) => {

@@ -1,5 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
-import { migrate } from "patkit/postgres";
+import { migrate, type PostgresClient } from "patkit/postgres";
 import pg from "pg";
 import { afterAll, beforeAll, describe } from "vitest";
 
@@ -50,7 +50,7 @@ export function createPGlite(): Promise<PGlite> {
  */
 export function describeOnBackends(
   title: string,
-  define: (client: () => PGlite | pg.Pool, backend: "pglite" | "server") => void,
+  define: (client: () => PostgresClient, backend: "pglite" | "server") => void,
 ): void {
   describe(`${title} (PGlite)`, () => {
     let db: PGlite;
