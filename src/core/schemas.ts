@@ -11,7 +11,14 @@ export const MAX_PAGE_SIZE = 1000;
 /** The page size when none is given. */
 export const DEFAULT_PAGE_SIZE = 25;
 
-const hostId = z.string().min(1, "Must not be empty").max(255);
+// Text PostgreSQL cannot store as given: NUL fails the statement (a bad input would look like
+// an outage), and a lone surrogate becomes U+FFFD, silently merging ids that differ only there.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching NUL is the point
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const storable = (text: string) => !UNSTORABLE.test(text);
+const NOT_STORABLE = "Must be well-formed Unicode without NUL characters";
+
+const hostId = z.string().min(1, "Must not be empty").max(255).refine(storable, NOT_STORABLE);
 
 // Control characters in a name end up in logs and UIs; refuse them.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
@@ -22,7 +29,8 @@ const tokenName = z
   .trim()
   .min(1, "Must not be empty")
   .max(255)
-  .refine((name) => !CONTROL_CHARACTERS.test(name), "Must not contain control characters");
+  .refine((name) => !CONTROL_CHARACTERS.test(name), "Must not contain control characters")
+  .refine(storable, NOT_STORABLE);
 
 const expiryDays = z.number().int().min(1).max(MAX_EXPIRY_DAYS);
 
@@ -72,7 +80,7 @@ export const purgeInputSchema = z.strictObject({
   before: z.date().optional(),
 });
 
-export const tokenIdSchema = z.string().min(1).max(64);
+export const tokenIdSchema = z.string().min(1).max(64).refine(storable, NOT_STORABLE);
 
 /**
  * Parses `value` with `schema`, or throws a `ValidationError` whose issue paths start at
