@@ -12,8 +12,8 @@ import { defineWatchTests } from "./watch-tests.js";
 /** A store made for one test, with what to do once the test is over. */
 export interface TokenStoreFixture {
   readonly store: TokenStore;
-  /** Runs after the test, e.g. to drop the test's schema or close a connection. */
-  readonly cleanup?: () => Awaitable<void>;
+  /** Runs after the test, e.g. to drop the test's schema or close a connection; a promise it returns is awaited. */
+  readonly cleanup?: () => unknown;
 }
 
 /** What the suite tells the factory about the test it is making a store for. */
