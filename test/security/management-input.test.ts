@@ -10,9 +10,10 @@ import {
 import { createMemoryStore } from "patkit/memory";
 import { describe, expect, it } from "vitest";
 import { anyValue } from "../support/arbitraries.js";
-import { FUZZ_RUNS, fuzzTimeout } from "../support/fuzz.js";
+import { FUZZ_RUNS, fuzzRuns, fuzzTimeout } from "../support/fuzz.js";
 import { alice, aliceOwner, createHarness, projectP, root } from "../support/host.js";
 import { snapshotStore } from "../support/snapshot.js";
+import { useStoreTargets } from "../support/stores.js";
 
 // Independent statements of what each input may be, written from the API contract.
 const MAX_EXPIRY_DAYS = 36_500;
@@ -24,19 +25,24 @@ function hasLength(value: unknown, min: number, max: number): value is string {
   return length >= min && length <= max;
 }
 
+/** Text a database stores as given: it survives UTF-8 unchanged, and has no NUL. */
+function isStorable(value: string): boolean {
+  return Buffer.from(value, "utf8").toString("utf8") === value && !value.includes("\u0000");
+}
+
 function isHostId(value: unknown): boolean {
-  return hasLength(value, 1, 255);
+  return hasLength(value, 1, 255) && isStorable(value);
 }
 
 function isTokenId(value: unknown): boolean {
-  return hasLength(value, 1, 64);
+  return hasLength(value, 1, 64) && isStorable(value);
 }
 
 function isValidName(value: unknown): boolean {
   if (typeof value !== "string") return false;
   const trimmed = value.trim();
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
-  return hasLength(trimmed, 1, 255) && !/[\u0000-\u001f\u007f]/.test(trimmed);
+  const control = [...trimmed].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+  return hasLength(trimmed, 1, 255) && !control && isStorable(trimmed);
 }
 
 function isValidDays(value: unknown): boolean {
@@ -105,6 +111,7 @@ function isValidCursor(value: unknown): boolean {
 // Values built to be wrong in the ways clients get them wrong, plus anything at all.
 const wrongString = fc.oneof(
   fc.constant(""),
+  fc.constantFrom("u\ud800", "\udc00x", "a\u0000b", "\u0000", "x\udbff\udbffy"),
   fc.string({ minLength: 256, maxLength: 300 }),
   fc.string({ unit: "binary", maxLength: 20 }).map((text) => `${text}\u0000${text}`),
   fc.constantFrom(" ", "\t", "\n", "\u0007", "\u007f", "a\u001bb"),
@@ -346,10 +353,12 @@ const CASES: Readonly<Record<string, InputCase>> = {
       if (value === undefined || value === null) return false;
       if (typeof value !== "object") return true;
       const { permission, projectId, repositoryId } = value as Record<string, unknown>;
+      // Not stored, only handed to the host: any string of 1 to 255 UTF-16 units.
+      const isId = (id: unknown) => typeof id === "string" && id.length >= 1 && id.length <= 255;
       return !(
         (PERMISSIONS as readonly unknown[]).includes(permission) &&
-        isHostId(projectId) &&
-        (repositoryId === undefined || isHostId(repositoryId))
+        isId(projectId) &&
+        (repositoryId === undefined || isId(repositoryId))
       );
     },
     run: (tokens, requirement, target) => tokens.verifyToken(target, requirement as never),
@@ -453,3 +462,67 @@ describe("what the fuzzed oracles accept is accepted (so the suites above test s
     ).resolves.toMatchObject({ items: [expect.anything()] });
   });
 });
+
+const targets = useStoreTargets("inputs");
+
+/** Any text the API accepts: every code point outside the control characters, emoji, accents. */
+const acceptedText = fc
+  .string({
+    unit: fc
+      .oneof(fc.constant("binary" as const), fc.constant("grapheme-composite" as const))
+      .chain((unit) => fc.string({ unit, minLength: 1, maxLength: 1 })),
+    minLength: 1,
+    maxLength: 40,
+  })
+  .filter((text) => isValidName(text) && isHostId(text) && text.trim() === text);
+
+for (const target of targets) {
+  describe(`accepted input round-trips through the ${target.name} unchanged`, () => {
+    it(
+      "names and host ids come back exactly as given, and a refused one changes nothing",
+      async () => {
+        const opened = await target.open();
+        try {
+          const { tokens, host } = createHarness({ store: opened.store });
+          await fc.assert(
+            fc.asyncProperty(
+              acceptedText,
+              acceptedText,
+              acceptedText,
+              async (name, userId, projectId) => {
+                const actor = { userId };
+                const personal = await tokens.create(
+                  { owner: { kind: "user", userId }, name, permissions: ["REPO_READ"] },
+                  actor,
+                );
+                expect(await tokens.get(personal.token.id, actor)).toMatchObject({
+                  name,
+                  owner: { kind: "user", userId },
+                  createdBy: userId,
+                });
+                const verified = await tokens.verifyToken(personal.secret);
+                expect(verified).toMatchObject({ ok: true, principal: { userId } });
+                host.grantProject("alice", projectId, "ADMIN");
+                const project = await tokens.create(
+                  { owner: { kind: "project", projectId }, name, permissions: ["REPO_READ"] },
+                  alice,
+                );
+                const page = await tokens.list({ owner: { kind: "project", projectId } }, alice);
+                expect(page.items.map((item) => item.id)).toContain(project.token.id);
+                expect(
+                  page.items.every(
+                    (item) => item.owner.kind === "project" && item.owner.projectId === projectId,
+                  ),
+                ).toBe(true);
+              },
+            ),
+            { numRuns: target.kind === "memory" ? fuzzRuns(0.5) : fuzzRuns(0.1) },
+          );
+        } finally {
+          await opened.close();
+        }
+      },
+      fuzzTimeout(60_000),
+    );
+  });
+}
