@@ -1,5 +1,10 @@
 import fc from "fast-check";
-import { MAX_AUTHORIZATION_LENGTH, parseAuthorization, type VerifyResult } from "patkit";
+import {
+  MAX_AUTHORIZATION_LENGTH,
+  parseAuthorization,
+  type TokenStore,
+  type VerifyResult,
+} from "patkit";
 import { createMemoryStore } from "patkit/memory";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -10,8 +15,9 @@ import {
   unissuedToken,
   withNul,
 } from "../support/arbitraries.js";
-import { FUZZ_RUNS, fuzzTimeout } from "../support/fuzz.js";
+import { FUZZ_RUNS, fuzzRuns, fuzzTimeout } from "../support/fuzz.js";
 import { alice, aliceOwner, createHarness, type Harness, projectP } from "../support/host.js";
+import { useStoreTargets } from "../support/stores.js";
 import { isWellFormedToken, withOtherSecret } from "../support/token-strings.js";
 
 const REASONS = [
@@ -35,8 +41,8 @@ interface Fixture {
   readonly all: readonly string[];
 }
 
-async function buildFixture(): Promise<Fixture> {
-  const harness = createHarness();
+async function buildFixture(store: TokenStore = createMemoryStore()): Promise<Fixture> {
+  const harness = createHarness({ store });
   const { tokens, clock } = harness;
   const personal = await tokens.create(
     { owner: aliceOwner, name: "live personal", permissions: ["PROJECT_READ", "REPO_WRITE"] },
@@ -371,3 +377,39 @@ describe("parseAuthorization on hostile headers", () => {
     expect(parseAuthorization(`Bearer ${token}`)).toMatchObject({ ok: true });
   });
 });
+
+const databases = useStoreTargets("hostile").filter((target) => target.kind !== "memory");
+
+for (const target of databases) {
+  describe(`hostile token strings against the ${target.name}`, () => {
+    it(
+      "verify and authenticate never reject, accept only live tokens, and query only for well-formed ones",
+      async () => {
+        const opened = await target.open();
+        try {
+          const fixture = await buildFixture(opened.store);
+          const { tokens, counting } = fixture.harness;
+          for (const token of fixture.live) expect((await tokens.verifyToken(token)).ok).toBe(true);
+          await fc.assert(
+            fc.asyncProperty(candidates(fixture), fc.boolean(), async (candidate, header) => {
+              counting.reset();
+              const result = header
+                ? await tokens.authenticate(`Bearer ${candidate}`)
+                : await tokens.verifyToken(candidate);
+              const credential = header ? credentialOf(`Bearer ${candidate}`) : candidate;
+              if (credential === null) expect(result.ok).toBe(false);
+              else expectSafeResult(fixture, credential, result);
+              if (credential === null || !isWellFormedToken(credential))
+                expect(counting.count("findById")).toBe(0);
+            }),
+            { numRuns: fuzzRuns(0.25) },
+          );
+          await tokens.close();
+        } finally {
+          await opened.close();
+        }
+      },
+      fuzzTimeout(60_000),
+    );
+  });
+}
