@@ -55,7 +55,8 @@ export function createNotifications(options: NotificationOptions): Notifications
     return null;
   }
 
-  // Starts and stops are chained, so a stop never overtakes the start it follows.
+  // Starts and stops run one after another, each deciding on the listeners present when it runs.
+  let listening = false;
   let transition: Promise<void> = Promise.resolve();
   const chain = (step: () => Promise<void>) => {
     const next = transition.then(step);
@@ -67,22 +68,26 @@ export function createNotifications(options: NotificationOptions): Notifications
     async watch(listener: Listener): Promise<Unwatch> {
       const own: Listener = (change) => listener(change);
       listeners.add(own);
-      if (listeners.size === 1) {
-        try {
-          await chain(() => source.start());
-        } catch (error) {
-          listeners.delete(own);
-          throw new StoreUnavailableError("Listening for token changes failed", { cause: error });
-        }
-      } else {
-        await transition;
+      try {
+        await chain(async () => {
+          if (listening || !listeners.has(own)) return;
+          await source.start();
+          listening = true;
+        });
+      } catch (error) {
+        listeners.delete(own);
+        throw new StoreUnavailableError("Listening for token changes failed", { cause: error });
       }
       let active = true;
       return async () => {
         if (!active) return;
         active = false;
         listeners.delete(own);
-        if (listeners.size === 0) await chain(() => source.stop());
+        await chain(async () => {
+          if (!listening || listeners.size > 0) return;
+          listening = false;
+          await source.stop();
+        });
       };
     },
   };

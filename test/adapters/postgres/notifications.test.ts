@@ -1,5 +1,5 @@
 import type { PGlite } from "@electric-sql/pglite";
-import type { StoreChange, TokenRecord } from "patkit";
+import { type StoreChange, StoreUnavailableError, type TokenRecord } from "patkit";
 import { createPostgresStore, type ListenerConnection, type PostgresStore } from "patkit/postgres";
 import { createTestRecord, testInstant } from "patkit/testing";
 import pg from "pg";
@@ -105,6 +105,46 @@ describe("watch on PGlite", () => {
       expect(watch.changes).not.toContainEqual({ kind: "token", id: rolledBack.id });
     } finally {
       await watch.unwatch();
+    }
+  });
+
+  it("shares one subscription among listeners that come and go concurrently", async () => {
+    const record = await insert(store);
+    const first = await Promise.all([watching(store), watching(store), watching(store)]);
+    await Promise.all(first.map((watch) => watch.unwatch()));
+    const [late, early] = await Promise.all([watching(store), watching(store)]);
+    try {
+      await early?.unwatch();
+      await store.updateIfVersion(record.id, 1, { name: "renamed" });
+      await late?.reported({ kind: "token", id: record.id });
+      expect(early?.changes).toEqual([]);
+    } finally {
+      await late?.unwatch();
+    }
+  });
+
+  it("lets a second listener start listening when the first start fails", async () => {
+    let failures = 1;
+    const flaky = {
+      query: (text: string, values?: unknown[]) => db.query(text, values),
+      listen: (channel: string, callback: (payload: string) => void) => {
+        if (failures-- > 0) return Promise.reject(new Error("listen failed"));
+        return db.listen(channel, callback);
+      },
+    };
+    const flakyStore = createPostgresStore({ client: flaky, schema });
+    const record = await insert(flakyStore);
+    const [failed, succeeded] = await Promise.allSettled([
+      watching(flakyStore),
+      watching(flakyStore),
+    ]);
+    expect(failed.status === "rejected" && failed.reason).toBeInstanceOf(StoreUnavailableError);
+    if (succeeded.status !== "fulfilled") throw succeeded.reason;
+    try {
+      await flakyStore.revoke(record.id, testInstant(1));
+      await succeeded.value.reported({ kind: "token", id: record.id });
+    } finally {
+      await succeeded.value.unwatch();
     }
   });
 
