@@ -26,8 +26,8 @@ interface DriverError {
 }
 
 /**
- * Maps a driver failure to a patkit error: patkit's own SQLSTATEs and constraint violations
- * to the matching class, everything else (refused or lost connections, terminated backends,
+ * Maps a driver failure to a patkit error: patkit's own SQLSTATEs, constraint violations and
+ * values the database cannot hold to the matching class, everything else (refused or lost connections, terminated backends,
  * timeouts, a missing schema) to `StoreUnavailableError` with the cause attached.
  */
 export function toPatkitError(error: unknown, context: ErrorContext): PatkitError {
@@ -48,6 +48,15 @@ export function toPatkitError(error: unknown, context: ErrorContext): PatkitErro
           message: "Rejected by the database",
         },
       ]);
+  }
+  if (typeof code === "string" && code.startsWith("22")) {
+    // Data exceptions: a value PostgreSQL cannot hold (a NUL character, a date out of range).
+    return new ValidationError([
+      {
+        path: typeof column === "string" ? [fieldOf(column)] : [],
+        message: "The database cannot hold this value",
+      },
+    ]);
   }
   return new StoreUnavailableError(unavailableMessage(code, context.operation), {
     cause: withoutParameters(error),

@@ -105,6 +105,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
 
     async findById(id: string): Promise<TokenRecord | null> {
+      if (!storable(id)) return null;
       const rows = await run(queries.findById, [id], { operation: "findById" });
       return rows.length > 0 ? recordFromRow(rows[0]) : null;
     },
@@ -124,6 +125,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       expectedVersion: number,
       patch: TokenPatch,
     ): Promise<TokenRecord | null> {
+      if (!storable(id)) return null;
       const values: unknown[] = [id, expectedVersion];
       const sets: string[] = [];
       const set = (column: string, value: unknown, cast = "") => {
@@ -148,6 +150,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
 
     async revoke(id: string, at: Date): Promise<TokenRecord | null> {
+      if (!storable(id)) return null;
       const rows = await run(queries.revoke, [id, timestamp(at, "at")], { operation: "revoke" });
       if (rows.length > 0) return recordFromRow(rows[0]);
       // Nothing changed: the token is missing or was revoked before. A new statement (a fresh
@@ -203,6 +206,11 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     ): Promise<Unwatch> => notifications.watch(listener);
   }
   return store;
+}
+
+/** PostgreSQL text cannot hold NUL, so no stored token has such an id: it is simply not found. */
+function storable(id: string): boolean {
+  return typeof id === "string" && !id.includes("\u0000");
 }
 
 function isString(value: string | null): value is string {

@@ -189,6 +189,19 @@ describeOnBackends("the database's own rules", (client, backend) => {
     },
   );
 
+  it("does not find ids that PostgreSQL text cannot hold, and refuses to store them", async () => {
+    const id = "nul\u0000id";
+    expect(await store.findById(id)).toBeNull();
+    expect(await store.revoke(id, testInstant())).toBeNull();
+    expect(await store.updateIfVersion(id, 1, { name: "x" })).toBeNull();
+    const error = await Promise.resolve()
+      .then(() =>
+        store.insert(createTestRecord({ id }), { maxTokensPerOwner: null, now: testInstant() }),
+      )
+      .catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(ValidationError);
+  });
+
   it("finds by primary key and lists through an index", async () => {
     // A tiny table is read sequentially anyway; forbid that to see which index a query can use.
     const session =
