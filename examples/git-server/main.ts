@@ -127,6 +127,10 @@ Refusals and token changes are logged below. Ctrl-C to stop.
 
 function describe(entry: AuditEntry): string {
   if (entry.kind === "refused") {
+    // Git asks anonymously first and sends its credentials after this challenge: not news.
+    if (entry.reason === "missing_credentials") {
+      return `challenge 401 (no credentials yet): ${entry.method} ${entry.path}`;
+    }
     const token = entry.tokenId ? ` token ${entry.tokenId}` : "";
     return `refused ${entry.status} ${entry.reason}${token}: ${entry.method} ${entry.path}`;
   }

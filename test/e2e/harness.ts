@@ -8,7 +8,11 @@ import {
   type DemoServer,
   startDemoServer,
 } from "../../examples/git-server/server.js";
-import { openStorage, type StorageChoice } from "../../examples/git-server/storage.js";
+import {
+  openStorage,
+  type StorageChoice,
+  throwAwaySchema,
+} from "../../examples/git-server/storage.js";
 
 /** One demo server for a test file, a client with the real git, and the audit trail. */
 export interface E2e {
@@ -21,9 +25,15 @@ export interface E2e {
   close(): Promise<void>;
 }
 
-/** The storage the end-to-end suites run on. */
-export function e2eStorage(_dataDir: string): StorageChoice {
-  return { kind: "memory" };
+/**
+ * The storage the end-to-end suites run on: a throw-away schema on the PostgreSQL server of
+ * `DATABASE_URL` when it is set, else PGlite in memory.
+ */
+export function e2eStorage(): StorageChoice {
+  const databaseUrl = process.env.DATABASE_URL;
+  return databaseUrl
+    ? { kind: "postgres", databaseUrl, schema: throwAwaySchema(), dropSchemaOnClose: true }
+    : { kind: "pglite" };
 }
 
 /**
@@ -34,7 +44,7 @@ export async function startE2e(
   options: { wrap?: (store: TokenStore) => TokenStore } = {},
 ): Promise<E2e> {
   const dataDir = await mkdtemp(join(tmpdir(), "patkit-e2e-"));
-  const storage = await openStorage(e2eStorage(dataDir));
+  const storage = await openStorage(e2eStorage());
   const clock = createManualClock();
   const audit: AuditEntry[] = [];
   const server = await startDemoServer({
