@@ -28,10 +28,15 @@ export interface PostgresNotification {
  * or a connected `pg` `Client`. patkit gives it back with `release` when it has one, else `end`.
  */
 export interface ListenerConnection {
+  /** Runs `LISTEN` and `UNLISTEN`. */
   query(text: string): Promise<unknown>;
+  /** Delivers a notification on a channel this connection listens to. */
   on(event: "notification", listener: (message: PostgresNotification) => void): unknown;
+  /** Reports a failed connection (e.g. its backend was terminated). */
   on(event: "error", listener: (error: Error) => void): unknown;
+  /** Reports a closed connection. */
   on(event: "end", listener: () => void): unknown;
+  /** Detaches a listener added with `on`. */
   // biome-ignore lint/suspicious/noExplicitAny: matches EventEmitter's own signature
   removeListener?(event: string, listener: (...args: any[]) => void): unknown;
   /** A `PoolClient`'s: with an error, the pool discards the connection. */
