@@ -1,5 +1,8 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAuthenticationFailure, isForbidden } from "../../examples/git-server/demo-client.js";
+import { cleanGitEnvironment, git, runGit } from "../../examples/git-server/git.js";
 import { type E2e, startE2e } from "./harness.js";
 
 // Real git against the real demo server: who may clone, who may push, over which scheme.
@@ -114,5 +117,56 @@ describe("fetching and pushing with tokens", () => {
   it("refuses anonymous fetches with a challenge git understands", async () => {
     const run = await e2e.client.lsRemote(e2e.server.cloneUrl(e2e.server.cast.alpha));
     expect(isAuthenticationFailure(run), run.stderr).toBe(true);
+  });
+});
+
+describe("requests as git really sends them", () => {
+  it("streams a chunked push and a gzip'd fetch negotiation through git http-backend", async () => {
+    const { client, server } = e2e;
+    const token = await client.createToken("/users/alice", "alice", {
+      name: "bulk",
+      permissions: ["REPO_WRITE"],
+    });
+    const url = server.cloneUrl(server.cast.beta, { username: "alice", password: token.secret });
+    expect((await client.clone(url, "bulk-writer")).code).toBe(0);
+    expect((await client.clone(url, "bulk-reader")).code).toBe(0);
+    const env = cleanGitEnvironment(client.workDir);
+    const writer = join(client.workDir, "bulk-writer");
+    const reader = join(client.workDir, "bulk-reader");
+
+    // 150 tagged commits in one fast-import run: a pack beyond a small post buffer, and many wants.
+    const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+    let script = "";
+    for (let i = 1; i <= 150; i++) {
+      script += `commit refs/heads/main\nmark :${i}\n`;
+      script += `committer demo <demo@patkit.invalid> ${1_700_000_000 + i} +0000\n${data(`commit ${i}`)}`;
+      if (i === 1) script += "from refs/heads/main^0\n";
+      script += `M 644 inline file-${i}.txt\n${data(`content ${i}`)}\n`;
+      script += `reset refs/tags/t${i}\nfrom :${i}\n\n`;
+    }
+    await git(["fast-import", "--quiet"], { cwd: writer, env, input: script });
+
+    const pushTrace = join(client.workDir, "push-trace");
+    const push = await runGit(
+      ["-c", "http.postBuffer=4096", "push", "-q", "--tags", "origin", "main"],
+      {
+        cwd: writer,
+        env: { ...env, GIT_TRACE_CURL: pushTrace, GIT_TRACE_CURL_NO_DATA: "1" },
+      },
+    );
+    expect(push.code, push.stderr).toBe(0);
+    expect(await readFile(pushTrace, "utf8")).toMatch(/Send header: Transfer-Encoding: chunked/);
+
+    const fetchTrace = join(client.workDir, "fetch-trace");
+    const fetched = await runGit(["-c", "protocol.version=0", "fetch", "-q", "--tags", "origin"], {
+      cwd: reader,
+      env: { ...env, GIT_TRACE_CURL: fetchTrace, GIT_TRACE_CURL_NO_DATA: "1" },
+    });
+    expect(fetched.code, fetched.stderr).toBe(0);
+    expect(await readFile(fetchTrace, "utf8")).toMatch(/Send header: Content-Encoding: gzip/);
+    const tags = (await git(["tag"], { cwd: reader, env })).trim().split("\n");
+    expect(tags).toHaveLength(150);
+    const main = await git(["rev-parse", "origin/main"], { cwd: reader, env });
+    expect(main).toBe(await git(["rev-parse", "main"], { cwd: writer, env }));
   });
 });
