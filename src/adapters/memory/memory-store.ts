@@ -13,7 +13,7 @@ import {
   type TokenStore,
   type TouchEntry,
 } from "../../index.js";
-import { cloneRecord, comparePosition } from "./records.js";
+import { cloneRecord, comparePosition, recordForCaller } from "./records.js";
 
 /** A {@link TokenStore} in process memory, with the introspection tests and tools like. */
 export interface MemoryStore extends TokenStore {
@@ -82,7 +82,7 @@ export function createMemoryStore(): MemoryStore {
 
     findById(id: string): TokenRecord | null {
       const record = records.get(id);
-      return record ? cloneRecord(record) : null;
+      return record ? recordForCaller(record) : null;
     },
 
     list(query: ListQuery): TokenRecord[] {
