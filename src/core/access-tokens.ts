@@ -34,9 +34,10 @@ export interface AccessTokensOptions {
   /**
    * A server-side secret for HMAC-SHA-256 of token secrets (default: plain SHA-256). A list
    * rotates peppers: the first is current, the rest are still accepted, and tokens that
-   * authenticate with an earlier one are re-hashed with the current one.
+   * authenticate with an earlier one are re-hashed with the current one. An earlier entry of
+   * `null` stands for "no pepper", to move a deployment from plain SHA-256 to a pepper.
    */
-  readonly pepper?: Pepper | readonly Pepper[];
+  readonly pepper?: Pepper | readonly (Pepper | null)[];
   /** The token prefix, 1-16 lower-case letters and digits; default `"pat"` (tokens `pat_…`). */
   readonly prefix?: string;
   /** Audit hook, called after each change is stored. It cannot fail a call. */
@@ -226,7 +227,9 @@ function checkOptions(options: AccessTokensOptions): void {
         ? options.pepper
         : [options.pepper];
   peppers.forEach((pepper, index) => {
-    const valid = (typeof pepper === "string" || pepper instanceof Uint8Array) && pepper.length > 0;
+    const valid =
+      (index > 0 && pepper === null) ||
+      ((typeof pepper === "string" || pepper instanceof Uint8Array) && pepper.length > 0);
     if (!valid)
       problem(
         Array.isArray(options.pepper) ? ["pepper", String(index)] : ["pepper"],

@@ -18,9 +18,12 @@ export interface SecretHasher {
  * Builds the hasher for a pepper option: nothing (SHA-256), one pepper, or a list whose first
  * entry is the current pepper and the rest earlier ones still accepted during a rotation.
  */
-export function createSecretHasher(pepper?: Pepper | readonly Pepper[]): SecretHasher {
+export function createSecretHasher(pepper?: Pepper | readonly (Pepper | null)[]): SecretHasher {
   const peppers = pepper === undefined ? [] : Array.isArray(pepper) ? pepper : [pepper as Pepper];
-  const [current, ...earlier] = peppers.map(keyedHashFor);
+  // `null` among earlier peppers stands for "no pepper": how a deployment moves to one.
+  const [current, ...earlier] = peppers.map((entry) =>
+    entry === null ? plainSha256 : keyedHashFor(entry),
+  );
   return { hash: current ?? plainSha256, previous: earlier };
 }
 

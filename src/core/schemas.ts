@@ -22,7 +22,9 @@ const hostId = z.string().min(1, "Must not be empty").max(255).refine(storable, 
 
 // Control characters in a name end up in logs and UIs; refuse them.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+// Bidi overrides and line separators let a name spoof what surrounds it in a log line or a UI.
+const CONTROL_CHARACTERS =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 
 const tokenName = z
   .string()

@@ -102,3 +102,16 @@ describe("authenticate", () => {
     expect(counting.total()).toBe(before);
   });
 });
+
+describe("parseAuthorization edge cases", () => {
+  it("trims surrounding spaces and tabs, and stays linear on long inner runs", async () => {
+    const { parseAuthorization } = await import("patkit");
+    expect(parseAuthorization(" \tBearer abc \t")).toEqual({
+      ok: true,
+      scheme: "bearer",
+      token: "abc",
+    });
+    const padded = `Bearer${" ".repeat(4000)}x${" ".repeat(4000)}y`;
+    expect(parseAuthorization(padded)).toEqual({ ok: false, reason: "malformed" });
+  });
+});

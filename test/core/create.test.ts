@@ -194,3 +194,21 @@ describe("create: input validation names the field", () => {
     expect(token.name).toBe("build");
   });
 });
+
+describe("create: names cannot spoof their surroundings", () => {
+  it("refuses bidi overrides and line separators in names", async () => {
+    const { tokens } = setup();
+    for (const name of ["evil\u202Egnp.exe", "a\u2028b", "x\u2066y", "C1\u0085control"]) {
+      const error = await tokens
+        .create({ owner: aliceOwner, name, permissions: ["REPO_READ"] }, alice)
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error.fields).toEqual(["name"]);
+    }
+    const { token } = await tokens.create(
+      { owner: aliceOwner, name: "déploiement 🚀 ci", permissions: ["REPO_READ"] },
+      alice,
+    );
+    expect(token.name).toBe("déploiement 🚀 ci");
+  });
+});
