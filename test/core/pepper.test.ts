@@ -1,0 +1,41 @@
+import { createAccessTokens, ValidationError } from "patkit";
+import { createMemoryStore } from "patkit/memory";
+import { describe, expect, it } from "vitest";
+import { alice, aliceOwner, setup } from "./host.js";
+
+const readToken = { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] } as const;
+
+describe("peppers", () => {
+  it("moves a deployment from no pepper to a pepper with null as the earlier entry", async () => {
+    const before = setup();
+    const { token, secret } = await before.tokens.create(readToken, alice);
+    const hashBefore = before.memory.findById(token.id)?.secretHash;
+
+    const after = setup({ store: before.memory, pepper: ["a-new-pepper-of-some-length", null] });
+    expect((await after.tokens.verifyToken(secret)).ok).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(before.memory.findById(token.id)?.secretHash).not.toEqual(hashBefore); // re-hashed
+
+    const peppered = setup({ store: before.memory, pepper: "a-new-pepper-of-some-length" });
+    expect((await peppered.tokens.verifyToken(secret)).ok).toBe(true);
+    expect((await before.tokens.verifyToken(secret)).ok).toBe(false); // no pepper no longer matches
+  });
+
+  it("refuses null as the current pepper, and empty peppers, naming the entry", () => {
+    const store = createMemoryStore();
+    const access = { hasPermission: () => true, isSystemAdmin: () => false };
+    const fields = (pepper: unknown) => {
+      try {
+        createAccessTokens({ store, access, pepper: pepper as never });
+        return [];
+      } catch (error) {
+        expect(error).toBeInstanceOf(ValidationError);
+        return (error as ValidationError).fields;
+      }
+    };
+    expect(fields([null, "old"])).toEqual(["pepper.0"]);
+    expect(fields(["new", ""])).toEqual(["pepper.1"]);
+    expect(fields("")).toEqual(["pepper"]);
+    expect(fields([])).toEqual(["pepper"]);
+  });
+});
