@@ -12,7 +12,12 @@ const subpaths = ["patkit", "patkit/memory", "patkit/postgres", "patkit/http", "
 
 function run(command, args, options = {}) {
   console.log(`$ ${command} ${args.join(" ")}`);
-  return execFileSync(command, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", ...options });
+  return execFileSync(command, args, {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+    ...options,
+  });
 }
 
 function fail(message) {
@@ -27,10 +32,18 @@ try {
   const files = packed.files.map((file) => file.path);
   console.log(`${packed.filename}: ${files.length} files, ${packed.size} bytes packed`);
 
-  for (const required of ["package.json", "README.md", "dist/index.js", "dist/index.cjs", "dist/index.d.ts"]) {
+  for (const required of [
+    "package.json",
+    "README.md",
+    "dist/index.js",
+    "dist/index.cjs",
+    "dist/index.d.ts",
+  ]) {
     if (!files.includes(required)) fail(`the tarball lacks ${required}`);
   }
-  const stray = files.filter((file) => /^(test|bench|examples|scripts|\.tmp|\.ci|docs)\//.test(file));
+  const stray = files.filter((file) =>
+    /^(test|bench|examples|scripts|\.tmp|\.ci|docs)\//.test(file),
+  );
   if (stray.length > 0) fail(`the tarball holds files users do not need: ${stray.join(", ")}`);
 
   process.stdout.write(run("npx", ["publint", "run", tarball, "--strict"]));
@@ -42,7 +55,10 @@ try {
   if (!block) throw new Error("README.md has no ```js block after <!-- quickstart -->");
   const app = join(work, "app");
   mkdirSync(app);
-  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "quickstart", private: true, type: "module" }));
+  writeFileSync(
+    join(app, "package.json"),
+    JSON.stringify({ name: "quickstart", private: true, type: "module" }),
+  );
   run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tarball], { cwd: app });
   writeFileSync(join(app, "quickstart.js"), block[1]);
   process.stdout.write(run("node", ["quickstart.js"], { cwd: app }));
@@ -59,7 +75,10 @@ try {
   process.stdout.write(run("node", ["smoke.cjs"], { cwd: app }));
   const esm = subpaths
     .filter((path) => path !== "patkit/testing")
-    .map((path, i) => `import * as m${i} from ${JSON.stringify(path)}; if (Object.keys(m${i}).length === 0) throw new Error("empty ${path}");`)
+    .map(
+      (path, i) =>
+        `import * as m${i} from ${JSON.stringify(path)}; if (Object.keys(m${i}).length === 0) throw new Error("empty ${path}");`,
+    )
     .join("\n");
   writeFileSync(join(app, "smoke.mjs"), `${esm}\nconsole.log("ESM: every subpath loads");\n`);
   process.stdout.write(run("node", ["smoke.mjs"], { cwd: app }));

@@ -20,10 +20,10 @@ const NOT_STORABLE = "Must be well-formed Unicode without NUL characters";
 
 const hostId = z.string().min(1, "Must not be empty").max(255).refine(storable, NOT_STORABLE);
 
-// Control characters in a name end up in logs and UIs; refuse them.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
-// Bidi overrides and line separators let a name spoof what surrounds it in a log line or a UI.
+// Control characters, bidi overrides and line separators in a name end up in logs and UIs,
+// where they can spoof what surrounds them; refuse them.
 const CONTROL_CHARACTERS =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
   /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 
 const tokenName = z
