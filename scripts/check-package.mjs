@@ -12,12 +12,18 @@ const subpaths = ["patkit", "patkit/memory", "patkit/postgres", "patkit/http", "
 
 function run(command, args, options = {}) {
   console.log(`$ ${command} ${args.join(" ")}`);
-  return execFileSync(command, args, {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-    encoding: "utf8",
-    ...options,
-  });
+  try {
+    return execFileSync(command, args, {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+      encoding: "utf8",
+      ...options,
+    });
+  } catch (error) {
+    // Show what the tool said before giving up: its report is the point of running it.
+    if (error.stdout) process.stdout.write(error.stdout);
+    throw error;
+  }
 }
 
 function fail(message) {
