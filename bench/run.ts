@@ -1,0 +1,266 @@
+// npm run bench: measures patkit against its floor and its peers in one run, prints the table and
+// writes it into docs/benchmarks.md. Measurement code, not tests: `npm test` never runs it.
+// BENCH_TIME_MS sets each case's time box (default 2000 ms, plus a quarter of it to warm up);
+// DATABASE_URL adds the PostgreSQL server cases (pg Pool of 10).
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { createMemoryStore } from "patkit/memory";
+import type { PostgresClient } from "patkit/postgres";
+import pg from "pg";
+import { type ApiKeyPlugin, loadApiKeyPlugin, prepareBetterAuth } from "./cases/better-auth.js";
+import { floorSpecs } from "./cases/floor.js";
+import { managementCases } from "./cases/management.js";
+import { memoryVerifyCases } from "./cases/memory-store.js";
+import { prepareNaiveSelect } from "./cases/naive-select.js";
+import {
+  BENCH_SCHEMA,
+  cacheOptionSupported,
+  loadPostgresAdapter,
+  preparePostgresCases,
+} from "./cases/postgres.js";
+import { describeMachine, packageVersion, patkitVersion } from "./environment.js";
+import { accessTokensOn } from "./fixtures.js";
+import {
+  type CaseResult,
+  type CaseSpec,
+  measure,
+  measureInterleaved,
+  timeBoxFromEnv,
+} from "./harness.js";
+import { type Ratio, ratio, renderReport, replaceGenerated, resultsTable } from "./report.js";
+
+const started = performance.now();
+const box = timeBoxFromEnv();
+const results: CaseResult[] = [];
+const facts: string[] = [];
+const skipped: string[] = [];
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const add = (result: CaseResult) => {
+  results.push(result);
+  log(
+    `  ${result.group} | ${result.name} | ${result.inFlight} in flight: ` +
+      `${Math.round(result.opsPerSecond).toLocaleString("en-US")} ops/s`,
+  );
+  return result;
+};
+
+const versions: Record<string, string> = {
+  node: process.version,
+  patkit: patkitVersion(),
+  "@noble/hashes": packageVersion("@noble/hashes"),
+  pg: packageVersion("pg"),
+  PGlite: packageVersion("@electric-sql/pglite"),
+  "better-auth": packageVersion("better-auth"),
+  "@better-auth/api-key": apiKeyPluginVersion(),
+};
+
+const machine = describeMachine();
+log(`patkit bench: ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAverage}`);
+log(`time box ${box.measureMs} ms per case after ${box.warmupMs} ms of warm-up\n`);
+
+// Floor, the memory store and better-auth's API-key plugin on its memory adapter, alternating so
+// that every ratio among them meets the same machine.
+const memory = await memoryVerifyCases();
+const floor = floorSpecs(memory.secret);
+const apiKey: ApiKeyPlugin | null = await loadApiKeyPlugin();
+const betterAuthSpecs: CaseSpec[] = [];
+if (apiKey) {
+  const verify = await prepareBetterAuth(apiKey, "memory", "better-auth, memory adapter");
+  betterAuthSpecs.push(verify(1));
+} else {
+  skipped.push(
+    "better-auth API-key cases: since better-auth 1.7 the apiKey plugin is the separate package " +
+      "@better-auth/api-key, which is not installed (see docs/benchmarks.md).",
+  );
+}
+const memoryGroup = (
+  await measureInterleaved(
+    [
+      floor.sha256,
+      memory.valid,
+      floor.hmac,
+      memory.pepper,
+      memory.requirement,
+      memory.unknown,
+      memory.badChecksum,
+      memory.expired,
+      ...betterAuthSpecs,
+    ],
+    box,
+    4,
+  )
+).map(add);
+const [floorSha, memoryValid, floorHmac, memoryHmac] = memoryGroup;
+const betterAuthMemory = apiKey ? memoryGroup[8] : null;
+await memory.flush();
+
+// Memory per token, in a child process with --expose-gc.
+const footprint = measureFootprint(100_000);
+facts.push(
+  `memory store: ${Math.round(footprint.bytesPerToken)} bytes of heap per token ` +
+    `(${(footprint.heapDeltaBytes / 1024 ** 2).toFixed(1)} MB for ${footprint.tokens.toLocaleString("en-US")} tokens, ` +
+    `heap after gc, created through tokens.create in ${footprint.createSeconds.toFixed(1)} s)`,
+);
+log(`  memory store: ${Math.round(footprint.bytesPerToken)} bytes per token`);
+
+for (const result of await managementCases(
+  "patkit, memory store",
+  accessTokensOn(createMemoryStore()),
+  box,
+))
+  add(result);
+
+// PGlite, and PostgreSQL through pg when DATABASE_URL is set.
+const adapter = await loadPostgresAdapter();
+const cacheSupported = cacheOptionSupported();
+const pgVerify = new Map<number, CaseResult>();
+const naive = new Map<number, CaseResult>();
+let cached: CaseResult | null = null;
+if (!adapter) {
+  skipped.push(
+    "PGlite and PostgreSQL cases: patkit/postgres (src/adapters/postgres) is not there yet.",
+  );
+} else {
+  const lite = new PGlite();
+  await lite.waitReady;
+  const liteClient = lite as unknown as PostgresClient;
+  const liteCases = await preparePostgresCases({
+    adapter,
+    group: "patkit, PGlite",
+    client: liteClient,
+    box,
+  });
+  const liteNaive = await prepareNaiveSelect("naive, PGlite", liteClient);
+  let first: CaseResult | undefined;
+  for (const inFlight of [1, 64]) {
+    const [patkit, peer] = await liteCases.verify(inFlight, [liteNaive(inFlight)]);
+    first ??= patkit;
+    add(patkit as CaseResult);
+    add(peer as CaseResult);
+  }
+  await liteCases.finish(first);
+  const version = (await lite.query<{ server_version: string }>("SHOW server_version")).rows[0]
+    ?.server_version;
+  facts.push(
+    `PGlite runs PostgreSQL ${version} in process (WASM, one connection): 64 in flight queue on it.`,
+  );
+  await lite.close();
+
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    skipped.push("PostgreSQL server cases: DATABASE_URL is not set.");
+  } else {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${BENCH_SCHEMA} CASCADE`);
+    await admin.query(`DROP SCHEMA IF EXISTS ${BENCH_SCHEMA}_better_auth CASCADE`);
+    const serverVersion = (await admin.query("SHOW server_version")).rows[0]?.server_version;
+    versions["PostgreSQL server"] = String(serverVersion);
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const client = pool as unknown as PostgresClient;
+    const cases = await preparePostgresCases({
+      adapter,
+      group: "patkit, PostgreSQL",
+      client,
+      box,
+    });
+    const naiveSelect = await prepareNaiveSelect("naive, PostgreSQL", client);
+    for (const inFlight of [1, 64]) {
+      const [patkit, peer] = await cases.verify(inFlight, [naiveSelect(inFlight)]);
+      pgVerify.set(inFlight, add(patkit as CaseResult));
+      naive.set(inFlight, add(peer as CaseResult));
+    }
+    await cases.finish(pgVerify.get(1));
+    if (cacheSupported) {
+      cached = add(
+        await cases.verifyCached(64, {
+          connect: async () => {
+            const listener = new pg.Client({ connectionString: url });
+            await listener.connect();
+            return listener;
+          },
+        }),
+      );
+    } else {
+      skipped.push("Cache case: createAccessTokens has no `cache` option yet.");
+    }
+    if (apiKey) {
+      await admin.query(`CREATE SCHEMA ${BENCH_SCHEMA}_better_auth`);
+      const betterAuthPool = new pg.Pool({
+        connectionString: url,
+        max: 10,
+        options: `-c search_path=${BENCH_SCHEMA}_better_auth`,
+      });
+      const verify = await prepareBetterAuth(apiKey, betterAuthPool, "better-auth, PostgreSQL");
+      for (const inFlight of [1, 64]) add(await measure(verify(inFlight), box));
+      await betterAuthPool.end();
+    }
+    for (const result of await managementCases("patkit, PostgreSQL", cases.tokens, box))
+      add(result);
+    await cases.tokens.flush();
+    await pool.end();
+    await admin.end();
+  }
+}
+
+const ratios: Ratio[] = [
+  ratio("memory verify / floor (SHA-256)", memoryValid, floorSha, 0.5, true),
+  ratio("memory verify with pepper / floor (HMAC-SHA-256)", memoryHmac, floorHmac, 0.5, true),
+  ratio("memory verify / better-auth memory verify", memoryValid, betterAuthMemory, 100, true),
+  ratio("PostgreSQL verify / naive SELECT, 1 in flight", pgVerify.get(1), naive.get(1), 0.9),
+  ratio("PostgreSQL verify / naive SELECT, 64 in flight", pgVerify.get(64), naive.get(64), 0.9),
+  ratio("cache on PostgreSQL (64 in flight) / memory verify", cached, memoryValid, 0.5),
+];
+
+const seconds = (performance.now() - started) / 1000;
+const report = {
+  environment: { ...machine, versions },
+  timeBox: `${box.measureMs} ms per case after ${box.warmupMs} ms warm-up`,
+  results,
+  ratios,
+  facts,
+  skipped,
+  seconds,
+};
+log(`\n${resultsTable(results)}\n`);
+log(
+  renderReport(report)
+    .split("\n")
+    .filter((line) => line.startsWith("- "))
+    .join("\n"),
+);
+
+const docs = fileURLToPath(new URL("../docs/benchmarks.md", import.meta.url));
+const current = existsSync(docs) ? readFileSync(docs, "utf8") : "# Benchmarks\n";
+writeFileSync(docs, replaceGenerated(current, renderReport(report)));
+log(`\nWrote ${docs} (${seconds.toFixed(0)} s).`);
+
+function apiKeyPluginVersion(): string {
+  const from = process.env.BENCH_BETTER_AUTH_API_KEY;
+  if (!from) return packageVersion("@better-auth/api-key");
+  try {
+    const pkg = join(dirname(dirname(resolve(from))), "package.json");
+    const { version } = JSON.parse(readFileSync(pkg, "utf8")) as { version: string };
+    return `${version} (loaded from BENCH_BETTER_AUTH_API_KEY, not a dependency)`;
+  } catch {
+    return "loaded from BENCH_BETTER_AUTH_API_KEY";
+  }
+}
+
+function measureFootprint(count: number) {
+  const script = fileURLToPath(new URL("./memory-footprint.ts", import.meta.url));
+  const output = execFileSync(
+    process.execPath,
+    ["--expose-gc", "--import", "tsx", script, String(count)],
+    { cwd: fileURLToPath(new URL("..", import.meta.url)), encoding: "utf8" },
+  );
+  return JSON.parse(output.trim().split("\n").at(-1) as string) as {
+    tokens: number;
+    heapDeltaBytes: number;
+    bytesPerToken: number;
+    createSeconds: number;
+  };
+}
