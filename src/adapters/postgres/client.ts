@@ -6,8 +6,12 @@
  * one write over several calls: each write is one statement.
  */
 export interface PostgresClient {
-  /** Runs one statement with `$1`, `$2`, ... parameters. */
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  /**
+   * Runs one statement with `$1`, `$2`, ... parameters. `pg` also takes a named statement
+   * (`{ name, text, values }`), which it parses and plans once per connection; patkit sends the
+   * verify lookup that way when the client is a `pg` Pool or Client.
+   */
+  query(text: string | NamedStatement, values?: unknown[]): Promise<{ rows: unknown[] }>;
   /**
    * Runs several statements in one simple-protocol call (PGlite's `exec`). When absent,
    * `migrate` sends its script through `query` without parameters, which `pg` runs the same way.
@@ -15,6 +19,21 @@ export interface PostgresClient {
   exec?(text: string): Promise<unknown>;
   /** PGlite's LISTEN: calls `callback` with each payload on `channel`; resolves to an unlisten function. */
   listen?(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
+}
+
+/** A prepared statement in `pg`'s form: the name identifies it on each connection. */
+export interface NamedStatement {
+  readonly name: string;
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+/** True for a `pg` Pool or Client, which connect and have no PGlite-style `exec`. */
+export function takesNamedStatements(client: PostgresClient): boolean {
+  return (
+    typeof (client as { connect?: unknown }).connect === "function" &&
+    typeof client.exec !== "function"
+  );
 }
 
 /** A notification as `pg` reports it. */

@@ -7,6 +7,7 @@
 export type {
   ListenerConnection,
   ListenOptions,
+  NamedStatement,
   PostgresClient,
   PostgresNotification,
 } from "./client.js";

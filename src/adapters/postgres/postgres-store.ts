@@ -10,7 +10,7 @@ import {
   type Unwatch,
   ValidationError,
 } from "../../index.js";
-import type { ListenOptions, PostgresClient } from "./client.js";
+import { type ListenOptions, type PostgresClient, takesNamedStatements } from "./client.js";
 import { type ErrorContext, toPatkitError } from "./errors.js";
 import { type SchemaOptions, type SqlNames, sqlNames } from "./names.js";
 import { createNotifications } from "./notifications.js";
@@ -33,6 +33,12 @@ export interface PostgresStoreOptions extends SchemaOptions {
    * Without either, or with `false`, the store has no `watch`.
    */
   readonly listen?: ListenOptions | false;
+  /**
+   * Send the verify lookup as a named prepared statement, parsed and planned once per
+   * connection instead of on every call. Default: on for a `pg` Pool or Client, off otherwise
+   * (PGlite, and clients that only take `query(text, values)`).
+   */
+  readonly namedStatements?: boolean;
 }
 
 /** A {@link TokenStore} on PostgreSQL, with the names it uses. */
@@ -61,6 +67,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const names = sqlNames(options);
   const client = options.client;
   const queries = createQueries(names);
+  const namedStatements = options.namedStatements ?? takesNamedStatements(client);
+  const findByIdName = `patkit_find_by_id.${names.schema}.${names.tablePrefix}`;
 
   async function run(text: string, values: unknown[], context: ErrorContext): Promise<unknown[]> {
     try {
@@ -106,7 +114,14 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 
     async findById(id: string): Promise<TokenRecord | null> {
       if (!storable(id)) return null;
-      const rows = await run(queries.findById, [id], { operation: "findById" });
+      let rows: unknown[];
+      try {
+        rows = namedStatements
+          ? (await client.query({ name: findByIdName, text: queries.findById, values: [id] })).rows
+          : (await client.query(queries.findById, [id])).rows;
+      } catch (error) {
+        throw toPatkitError(error, { operation: "findById" });
+      }
       return rows.length > 0 ? recordFromRow(rows[0]) : null;
     },
 

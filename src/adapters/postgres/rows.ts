@@ -13,10 +13,10 @@ import {
  */
 export const RECORD_COLUMNS = `id, name, owner_kind, user_id, project_id, repository_id,
   project_permission, repository_permission, encode(secret_hash, 'hex') AS secret_hash,
-  round(extract(epoch FROM created_at) * 1000)::float8 AS created_at, created_by,
-  round(extract(epoch FROM expires_at) * 1000)::float8 AS expires_at,
-  round(extract(epoch FROM last_authenticated_at) * 1000)::float8 AS last_authenticated_at,
-  round(extract(epoch FROM revoked_at) * 1000)::float8 AS revoked_at, version`;
+  round(date_part('epoch', created_at) * 1000) AS created_at, created_by,
+  round(date_part('epoch', expires_at) * 1000) AS expires_at,
+  round(date_part('epoch', last_authenticated_at) * 1000) AS last_authenticated_at,
+  round(date_part('epoch', revoked_at) * 1000) AS revoked_at, version`;
 
 /** A row as {@link RECORD_COLUMNS} selects it. */
 interface TokenRow {
