@@ -9,7 +9,7 @@ import type { Principal, VerifyFailureReason, VerifyResult } from "./results.js"
 import type { TokenRecord, TokenStore } from "./store.js";
 import { asStoreError, type StoreCaller } from "./store-calls.js";
 import { parseTokenId, TOKEN_ID_LENGTH, TOKEN_SECRET_LENGTH } from "./token-format.js";
-import type { Awaitable, Requirement, Resource } from "./types.js";
+import type { Awaitable, Permission, Requirement, Resource } from "./types.js";
 import { toView } from "./view.js";
 
 /** What the verify path needs from `createAccessTokens`. */
@@ -137,7 +137,8 @@ export function createVerifier(context: VerificationContext) {
       if (!(typeof allowed === "boolean" ? allowed : await allowed))
         return failure("insufficient_permission", record);
     }
-    return { ok: true, token: toView(record, now), principal: principalOf(record) };
+    const token = toView(record, now);
+    return { ok: true, token, principal: principalOf(record, token.permissions) };
   }
 
   // Every earlier pepper is tried even without a record, keeping one path for known and unknown ids.
@@ -180,10 +181,10 @@ export function createVerifier(context: VerificationContext) {
 }
 
 // Built as a literal per owner kind: an object spread plus added keys costs microseconds here.
-function principalOf(record: TokenRecord): Principal {
+// `permissions` is the view's copy: the record may be the cache's own, which no caller may touch.
+function principalOf(record: TokenRecord, permissions: readonly Permission[]): Principal {
   const owner = record.owner;
   const tokenId = record.id;
-  const permissions = record.permissions;
   switch (owner.kind) {
     case "user":
       return { kind: "user", userId: owner.userId, tokenId, permissions, via: "token" };

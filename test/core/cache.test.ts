@@ -170,3 +170,26 @@ describe("verification cache", () => {
     ).not.toThrow(ValidationError);
   });
 });
+
+describe("verification cache isolation", () => {
+  it("hands out results that cannot reach into the cache", async () => {
+    const { tokens } = setup({ cache });
+    const { secret } = await tokens.create(readToken, alice);
+    const first = await tokens.verifyToken(secret);
+    if (!first.ok) throw new Error("expected a valid token");
+    (first.principal.permissions as string[]).push("REPO_ADMIN");
+    (first.token.permissions as string[]).push("REPO_ADMIN");
+    (first.principal as { userId: string }).userId = "mallory";
+    const second = await tokens.verifyToken(secret, {
+      permission: "REPO_ADMIN",
+      projectId: "P",
+      repositoryId: "R",
+    });
+    expect(second).toMatchObject({ ok: false, reason: "insufficient_permission" });
+    const third = await tokens.verifyToken(secret);
+    expect(third.ok && third.principal).toMatchObject({
+      userId: "alice",
+      permissions: ["REPO_READ"],
+    });
+  });
+});
