@@ -9,7 +9,7 @@ export interface CountingClient {
 
 /**
  * Wraps a `pg` Pool or PGlite in the slice `patkit/postgres` uses, counting every `query`.
- * `exec` and `listen` pass through uncounted (migrations and LISTEN are not on the verify path).
+ * `connect`, `exec` and `listen` pass through uncounted (not on the verify path).
  */
 export function countingClient(inner: PostgresClient): CountingClient {
   let queries = 0;
@@ -19,6 +19,9 @@ export function countingClient(inner: PostgresClient): CountingClient {
       return inner.query(text, values);
     },
   };
+  // A pg Pool's `connect` tells patkit/postgres it may use named statements: keep that visible.
+  const connect = (inner as { connect?: unknown }).connect;
+  if (typeof connect === "function") Object.assign(client, { connect: connect.bind(inner) });
   if (inner.exec) {
     const exec = inner.exec.bind(inner);
     Object.assign(client, { exec });
