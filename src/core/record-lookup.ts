@@ -4,6 +4,11 @@ import type { VerificationCache } from "./verification-cache.js";
 
 /** How verification finds a record: through the cache when there is one, else the store. */
 export interface RecordLookup {
+  /**
+   * True when every record `find` returns is a fresh copy no one else holds (the store's, by the
+   * port's contract), so the caller may hand its parts out; false when records come from a cache.
+   */
+  readonly ownsRecords: boolean;
   /** The record with this id, or `null`; synchronous when the answer is at hand. */
   find(id: string): TokenRecord | null | Promise<TokenRecord | null>;
   /** Forgets what is known of one token (it changed). */
@@ -19,9 +24,15 @@ export function createRecordLookup(
   cache?: VerificationCache,
 ): RecordLookup {
   if (cache === undefined) {
-    return { find: (id) => store.findById(id), changed: () => {}, changedAll: () => {} };
+    return {
+      ownsRecords: true,
+      find: (id) => store.findById(id),
+      changed: () => {},
+      changedAll: () => {},
+    };
   }
   return {
+    ownsRecords: false,
     find(id) {
       const nowMs = clock.now().getTime();
       const hit = cache.get(id, nowMs);

@@ -10,7 +10,7 @@ import type { TokenRecord, TokenStore } from "./store.js";
 import { asStoreError, type StoreCaller } from "./store-calls.js";
 import { parseTokenId, TOKEN_ID_LENGTH, TOKEN_SECRET_LENGTH } from "./token-format.js";
 import type { Awaitable, Permission, Requirement, Resource } from "./types.js";
-import { toView } from "./view.js";
+import { toView, toViewOwning } from "./view.js";
 
 /** What the verify path needs from `createAccessTokens`. */
 export interface VerificationContext {
@@ -49,6 +49,7 @@ const ABSENT_HASH = new Uint8Array(32);
  */
 export function createVerifier(context: VerificationContext) {
   const { store, clock, access, hasher, prefix } = context;
+  const ownsRecords = context.lookup.ownsRecords;
 
   // Not `async`: resolving an async function with verifyCredential's promise would add ticks.
   function verifyToken(secret: unknown, requirement?: Requirement | null): Promise<VerifyResult> {
@@ -137,7 +138,7 @@ export function createVerifier(context: VerificationContext) {
       if (!(typeof allowed === "boolean" ? allowed : await allowed))
         return failure("insufficient_permission", record);
     }
-    const token = toView(record, now);
+    const token = ownsRecords ? toViewOwning(record, now) : toView(record, now);
     return { ok: true, token, principal: principalOf(record, token.permissions) };
   }
 

@@ -27,6 +27,25 @@ export function toView(record: TokenRecord, now: Date): TokenView {
   };
 }
 
+/**
+ * The view of a record the caller owns outright (a store's fresh copy): its parts are handed on
+ * instead of copied again, which the verify path notices.
+ */
+export function toViewOwning(record: TokenRecord, now: Date): TokenView {
+  return {
+    id: record.id,
+    name: record.name,
+    owner: record.owner,
+    permissions: record.permissions,
+    createdAt: record.createdAt,
+    createdBy: record.createdBy,
+    expiresAt: record.expiresAt,
+    lastAuthenticatedAt: record.lastAuthenticatedAt,
+    revokedAt: record.revokedAt,
+    status: statusAt(record, now),
+  };
+}
+
 function copyDate(date: Date | null): Date | null {
   return date === null ? null : new Date(date.getTime());
 }
