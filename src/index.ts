@@ -61,6 +61,7 @@ export {
   type ListPosition,
   type ListQuery,
   ownerKey,
+  REQUIRED_STORE_METHODS,
   type StoreChange,
   type TokenPatch,
   type TokenRecord,

@@ -16,7 +16,12 @@ import {
 } from "./management.js";
 import { createRecordLookup } from "./record-lookup.js";
 import type { VerifyResult } from "./results.js";
-import type { StoreChange, TokenStore, Unwatch } from "./store.js";
+import {
+  REQUIRED_STORE_METHODS,
+  type StoreChange,
+  type TokenStore,
+  type Unwatch,
+} from "./store.js";
 import { callStore } from "./store-calls.js";
 import { DEFAULT_TOKEN_PREFIX, isValidPrefix } from "./token-format.js";
 import type { Actor, Policy, Requirement, TokenView } from "./types.js";
@@ -177,20 +182,9 @@ function checkOptions(options: AccessTokensOptions): void {
     throw new ValidationError([{ path: [], message: "Expected an options object" }]);
   }
   const store = options.store as unknown as Record<string, unknown> | undefined;
-  const methods = [
-    "insert",
-    "findById",
-    "list",
-    "updateIfVersion",
-    "revoke",
-    "touchLastAuthenticated",
-    "getPolicy",
-    "putPolicy",
-    "purge",
-  ];
   if (typeof store !== "object" || store === null) problem(["store"], "Expected a TokenStore");
   else
-    for (const method of methods)
+    for (const method of REQUIRED_STORE_METHODS)
       if (typeof store[method] !== "function") problem(["store", method], "Expected a function");
   const access = options.access as unknown as Record<string, unknown> | undefined;
   if (typeof access !== "object" || access === null)

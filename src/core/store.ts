@@ -135,6 +135,19 @@ export interface TokenStore {
   watch?(listener: (change: StoreChange) => void): Awaitable<Unwatch>;
 }
 
+/** The methods every {@link TokenStore} must have (`watch` is optional). */
+export const REQUIRED_STORE_METHODS = Object.freeze([
+  "insert",
+  "findById",
+  "list",
+  "updateIfVersion",
+  "revoke",
+  "touchLastAuthenticated",
+  "getPolicy",
+  "putPolicy",
+  "purge",
+] as const satisfies readonly (keyof TokenStore)[]);
+
 /** A stable string key for an owner, for indexes and locks: distinct owners never share one. */
 export function ownerKey(owner: Owner): string {
   switch (owner.kind) {
