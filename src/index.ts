@@ -92,3 +92,4 @@ export type {
   TokenView,
   UserOwner,
 } from "./core/types.js";
+export type { VerificationCacheOptions } from "./core/verification-cache.js";

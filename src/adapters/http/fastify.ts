@@ -17,14 +17,20 @@ export interface FastifyRequestLike {
 
 /** The slice of a Fastify reply the hook uses. */
 export interface FastifyReplyLike {
+  /** Sets the status code. */
   code(statusCode: number): FastifyReplyLike;
+  /** Sets one response header. */
   header(name: string, value: string | readonly string[]): FastifyReplyLike;
+  /** Sends the reply, with an optional payload. */
   send(payload?: unknown): FastifyReplyLike;
 }
 
-// TypeScript's NoInfer before 5.4: `Req` comes from the options (or the default), never from
-// where the hook is passed, which for Fastify's route options would infer `never`.
-type NotInferred<T> = [T][T extends unknown ? 0 : never];
+/**
+ * `T`, but never inferred from where it is used (TypeScript's `NoInfer`, which older compilers
+ * lack): the hook's request type comes from its options, not from Fastify's route options, which
+ * would infer `never`.
+ */
+export type NotInferred<T> = [T][T extends unknown ? 0 : never];
 
 /** Options of {@link createFastifyHook}. */
 export interface FastifyHookOptions<Req extends FastifyRequestLike = FastifyRequestLike>

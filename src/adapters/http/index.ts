@@ -29,6 +29,7 @@ export {
   type FastifyHookOptions,
   type FastifyReplyLike,
   type FastifyRequestLike,
+  type NotInferred,
 } from "./fastify.js";
 export {
   authenticateRequest,

@@ -20,7 +20,9 @@ export interface NodeRequestLike {
 export interface NodeResponseLike {
   statusCode: number;
   readonly headersSent: boolean;
+  /** Sets one response header. */
   setHeader(name: string, value: string | readonly string[]): unknown;
+  /** Ends the response, with an optional body. */
   end(chunk?: string): unknown;
 }
 
