@@ -162,7 +162,8 @@ export function createVerifier(context: VerificationContext) {
       .call("updateIfVersion", () =>
         store.updateIfVersion(record.id, record.version, { secretHash }),
       )
-      .then(undefined, context.report);
+      // Like any change through this instance: a cached record with the old hash must go.
+      .then(() => context.lookup.changed(record.id), context.report);
   }
 
   // Answers synchronously unless the host does: awaiting a plain boolean would cost a tick.

@@ -1,7 +1,7 @@
-import { createAccessTokens, ValidationError } from "patkit";
+import { createAccessTokens, type TokenStore, ValidationError } from "patkit";
 import { createMemoryStore } from "patkit/memory";
 import { describe, expect, it } from "vitest";
-import { alice, aliceOwner, setup } from "./host.js";
+import { alice, aliceOwner, countingStore, setup } from "./host.js";
 
 const readToken = { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] } as const;
 
@@ -37,5 +37,26 @@ describe("peppers", () => {
     expect(fields(["new", ""])).toEqual(["pepper.1"]);
     expect(fields("")).toEqual(["pepper"]);
     expect(fields([])).toEqual(["pepper"]);
+  });
+});
+
+describe("peppers with the verification cache", () => {
+  it("re-hashes once: the cached record with the old hash is dropped after the write", async () => {
+    const before = setup({ pepper: "old-pepper" });
+    const { secret } = await before.tokens.create(readToken, alice);
+    // A store without a change feed: this instance must drop its own cached entry itself.
+    const { watch: _, ...withoutWatch } = Object.getOwnPropertyDescriptors(before.memory);
+    const counting = countingStore(Object.defineProperties({}, withoutWatch) as TokenStore);
+    const after = setup({
+      store: counting.store,
+      pepper: ["new-pepper", "old-pepper"],
+      cache: { ttlMs: 60_000, maxEntries: 10 },
+    });
+    for (let i = 0; i < 3; i++) {
+      expect((await after.tokens.verifyToken(secret)).ok).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    expect(counting.counts.get("updateIfVersion")).toBe(1);
+    expect(counting.counts.get("findById")).toBe(2); // first read, then the re-hashed record
   });
 });
