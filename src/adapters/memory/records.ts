@@ -1,3 +1,4 @@
+import { copyOwner } from "../../core/view.js";
 import type { ListPosition, Owner, TokenRecord } from "../../index.js";
 
 // Two copy functions with the same body, on purpose. V8 pretenures objects by the place in the
@@ -30,7 +31,7 @@ export function recordForCaller(record: TokenRecord): TokenRecord {
   return {
     id: record.id,
     name: record.name,
-    owner: callerOwner(record.owner),
+    owner: copyOwner(record.owner), // the core's copy for short-lived owners, as in its views
     permissions: record.permissions.slice(),
     secretHash: record.secretHash.slice(),
     createdAt: new Date(record.createdAt.getTime()),
@@ -45,17 +46,6 @@ export function recordForCaller(record: TokenRecord): TokenRecord {
 
 // Owners are copied as a literal per kind (one object shape per kind, no spread).
 function storedOwner(owner: Owner): Owner {
-  switch (owner.kind) {
-    case "user":
-      return { kind: "user", userId: owner.userId };
-    case "project":
-      return { kind: "project", projectId: owner.projectId };
-    case "repository":
-      return { kind: "repository", projectId: owner.projectId, repositoryId: owner.repositoryId };
-  }
-}
-
-function callerOwner(owner: Owner): Owner {
   switch (owner.kind) {
     case "user":
       return { kind: "user", userId: owner.userId };
