@@ -9,7 +9,13 @@ export type PatkitErrorCode =
   | "CONFLICT"
   | "STORE_UNAVAILABLE";
 
-/** The base class of every error patkit throws on purpose. Match on `code`, which never changes. */
+/** Where docs/errors.md is published: each code has a section there, anchored by the code. */
+export const ERRORS_DOC_URL = "https://github.com/patkit/patkit/blob/main/docs/errors.md";
+
+/**
+ * The base class of every error patkit throws on purpose. Match on `code`, which never
+ * changes; show `message` to people; follow `docsUrl` for what it means and what to do.
+ */
 export class PatkitError extends Error {
   readonly code: PatkitErrorCode;
 
@@ -17,6 +23,11 @@ export class PatkitError extends Error {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
+  }
+
+  /** The section of the errors guide that explains this code, e.g. `…/docs/errors.md#not_found`. */
+  get docsUrl(): string {
+    return `${ERRORS_DOC_URL}#${this.code.toLowerCase()}`;
   }
 }
 
@@ -26,12 +37,15 @@ export interface ValidationIssue {
   readonly message: string;
 }
 
-/** Input that does not fit the contract. `issues` name each field; values are never echoed. */
+/**
+ * Input that does not fit the contract. `issues` name each field (for programs); the message
+ * lists them for people, e.g. `name: Must not be empty`. Values are never echoed.
+ */
 export class ValidationError extends PatkitError {
   readonly issues: readonly ValidationIssue[];
 
   constructor(issues: readonly ValidationIssue[]) {
-    super("VALIDATION_FAILED", `Invalid input: ${issues.map(describeIssue).join("; ")}`);
+    super("VALIDATION_FAILED", issues.map(describeIssue).join("; "));
     this.issues = issues;
   }
 

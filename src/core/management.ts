@@ -1,4 +1,5 @@
-import { addMilliseconds, differenceInMilliseconds } from "date-fns";
+import { addMilliseconds } from "date-fns/addMilliseconds";
+import { differenceInMilliseconds } from "date-fns/differenceInMilliseconds";
 import type { createAuthorization } from "./authorization.js";
 import type { Clock } from "./clock.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
@@ -19,6 +20,7 @@ import {
   createInputSchema,
   DEFAULT_PAGE_SIZE,
   listInputSchema,
+  MAX_EXPIRY_DAYS,
   parseInput,
   policyInputSchema,
   purgeInputSchema,
@@ -45,6 +47,8 @@ export interface CreateTokenInput {
   readonly permissions: readonly Permission[];
   /** Days until expiry, counted as exact 24-hour days from creation; omit (or `null`) for none. */
   readonly expiryDays?: number | null;
+  /** An exact expiry instant instead of `expiryDays` (as `update` takes it); within the policy. */
+  readonly expiresAt?: Date;
 }
 
 /** The input of `update`: a new name, new permissions, and an expiry for a token that has none. */
@@ -103,13 +107,17 @@ export function createManagement(context: ManagementContext) {
     const permissions = validPermissions(data.permissions as Permission[], owner.kind, [
       "permissions",
     ]);
+    assertOneExpiry(data);
     await rules.assertMayCreate(owner, who);
     const policy = await getPolicy();
-    const expiryDays = data.expiryDays ?? null;
-    const violation = expiryViolation(policy, expiryDays);
+    const now = clock.now();
+    const expiresAt = newExpiry(data.expiryDays ?? null, data.expiresAt, now);
+    const violation = expiryViolation(
+      policy,
+      expiresAt === null ? null : differenceInMilliseconds(expiresAt, now) / DAY_MS,
+    );
     if (violation) throw new PolicyViolationError(violation);
 
-    const now = clock.now();
     const generated = generateToken(prefix);
     const record: TokenRecord = {
       id: generated.id,
@@ -123,7 +131,7 @@ export function createManagement(context: ManagementContext) {
       ),
       createdAt: now,
       createdBy: who.userId,
-      expiresAt: expiryDays === null ? null : addMilliseconds(now, expiryDays * DAY_MS),
+      expiresAt,
       lastAuthenticatedAt: null,
       revokedAt: null,
       version: 1,
@@ -186,14 +194,13 @@ export function createManagement(context: ManagementContext) {
     const setsExpiry = data.expiryDays !== undefined || data.expiresAt !== undefined;
     if (data.name === undefined && data.permissions === undefined && !setsExpiry) {
       throw new ValidationError([
-        { path: [], message: "Give at least one of name, permissions, expiryDays" },
+        {
+          path: ["input"],
+          message: "Give at least one of name, permissions, expiryDays, expiresAt",
+        },
       ]);
     }
-    if (data.expiryDays != null && data.expiresAt !== undefined) {
-      throw new ValidationError([
-        { path: ["expiresAt"], message: "Give expiryDays or expiresAt, not both" },
-      ]);
-    }
+    assertOneExpiry(data);
     const record = await findExisting(id);
     await rules.assertMayManage(record.owner, who, "edit");
     if (record.revokedAt !== null) throw new ConflictError("A revoked token cannot be edited");
@@ -301,9 +308,13 @@ export function createManagement(context: ManagementContext) {
     now: Date,
   ): Date | null {
     if (expiresAt !== undefined) {
-      if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= now.getTime()) {
+      const lifetime = expiresAt.getTime() - now.getTime();
+      if (!(lifetime > 0 && lifetime <= MAX_EXPIRY_DAYS * DAY_MS)) {
         throw new ValidationError([
-          { path: ["expiresAt"], message: "Must be a valid date in the future" },
+          {
+            path: ["expiresAt"],
+            message: `Must be a valid Date in the future, at most ${MAX_EXPIRY_DAYS} days away`,
+          },
         ]);
       }
       return new Date(expiresAt.getTime());
@@ -329,6 +340,15 @@ export function createManagement(context: ManagementContext) {
   }
 
   return { create, get, list, listNonCompliant, update, revoke, getPolicy, setPolicy, purge };
+}
+
+/** `expiryDays` and `expiresAt` say the same thing two ways: one at a time. */
+function assertOneExpiry(data: { expiryDays?: number | null; expiresAt?: Date }): void {
+  if (data.expiryDays != null && data.expiresAt !== undefined) {
+    throw new ValidationError([
+      { path: ["expiresAt"], message: "Give expiryDays or expiresAt, not both" },
+    ]);
+  }
 }
 
 /** How many records a scan reads per store call. */

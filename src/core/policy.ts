@@ -1,4 +1,4 @@
-import { differenceInMilliseconds } from "date-fns";
+import { differenceInMilliseconds } from "date-fns/differenceInMilliseconds";
 import type { Policy, TokenView } from "./types.js";
 
 /** The policy in force until a system admin sets one: no expiry required, no maximum, no limit. */

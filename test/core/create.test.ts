@@ -169,12 +169,52 @@ describe("create: input validation names the field", () => {
     }
   });
 
-  it("rejects unknown input fields rather than ignoring them", async () => {
+  it("rejects unknown input fields rather than ignoring them, naming each", async () => {
     const { tokens } = createHarness();
     const error = await validationError(() =>
-      tokens.create({ owner: aliceOwner, ...readToken, expiresAt: new Date() } as never, alice),
+      tokens.create({ owner: aliceOwner, ...readToken, expiry: 30, note: "x" } as never, alice),
     );
-    expect(error.issues[0]?.message).toMatch(/expiresAt/);
+    expect(error.fields).toEqual(["expiry", "note"]);
+    expect(error.message).toBe(
+      "expiry: Unknown field: remove it or check its spelling; note: Unknown field: remove it or check its spelling",
+    );
+  });
+
+  it("takes an exact expiresAt as update does, within the policy, but not with expiryDays", async () => {
+    const { tokens, clock } = createHarness();
+    const expiresAt = new Date(clock.now().getTime() + 36 * 60 * 60 * 1000);
+    const { token } = await tokens.create({ owner: aliceOwner, ...readToken, expiresAt }, alice);
+    expect(token.expiresAt).toEqual(expiresAt);
+    const both = await validationError(() =>
+      tokens.create({ owner: aliceOwner, ...readToken, expiresAt, expiryDays: 2 }, alice),
+    );
+    expect(both.fields).toEqual(["expiresAt"]);
+    const past = await validationError(() =>
+      tokens.create({ owner: aliceOwner, ...readToken, expiresAt: clock.now() }, alice),
+    );
+    expect(past.fields).toEqual(["expiresAt"]);
+    await tokens.setPolicy({ expiryRequired: true, maxExpiryDays: 1 }, root);
+    await expect(
+      tokens.create({ owner: aliceOwner, ...readToken, expiresAt }, alice),
+    ).rejects.toMatchObject({ code: "POLICY_VIOLATION" });
+  });
+
+  it("writes messages for people and links each error to its docs", async () => {
+    const { tokens } = createHarness();
+    const error = await validationError(() =>
+      tokens.create(
+        { owner: { kind: "team" }, name: "", permissions: ["REPO_READ"], expiryDays: 1.5 } as never,
+        alice,
+      ),
+    );
+    expect(error.fields).toEqual(["owner.kind", "name", "expiryDays"]);
+    expect(error.message).toBe(
+      'owner.kind: Must be one of "user", "project", "repository"; name: Must not be empty; expiryDays: Must be a whole number',
+    );
+    expect(error.message).not.toMatch(/Invalid input/);
+    expect(error.docsUrl).toMatch(/\/docs\/errors\.md#validation_failed$/);
+    const missing = await validationError(() => tokens.create(undefined as never, alice));
+    expect(missing.fields).toEqual(["input"]);
   });
 
   it("rejects a missing actor with the actor's path", async () => {
