@@ -1,6 +1,5 @@
 import { createAuthorization } from "./authorization.js";
 import { type Clock, systemClock } from "./clock.js";
-import { ValidationError } from "./errors.js";
 import { type AccessTokenEvent, createHookRunner, type ErrorContext } from "./events.js";
 import { createSecretHasher, type Pepper } from "./hashing.js";
 import type { HostAccess } from "./host-access.js";
@@ -14,16 +13,12 @@ import {
   type TokenPage,
   type UpdateTokenInput,
 } from "./management.js";
+import { checkOptions } from "./options.js";
 import { createRecordLookup } from "./record-lookup.js";
 import type { VerifyResult } from "./results.js";
-import {
-  REQUIRED_STORE_METHODS,
-  type StoreChange,
-  type TokenStore,
-  type Unwatch,
-} from "./store.js";
+import type { StoreChange, TokenStore, Unwatch } from "./store.js";
 import { callStore } from "./store-calls.js";
-import { DEFAULT_TOKEN_PREFIX, isValidPrefix } from "./token-format.js";
+import { DEFAULT_TOKEN_PREFIX } from "./token-format.js";
 import type { Actor, Policy, Requirement, TokenView } from "./types.js";
 import { createVerifier } from "./verification.js";
 import { createVerificationCache, type VerificationCacheOptions } from "./verification-cache.js";
@@ -173,77 +168,4 @@ async function watchStore(
     hooks.report(error, { source: "watch" });
     return undefined;
   }
-}
-
-function checkOptions(options: AccessTokensOptions): void {
-  const problems: { path: string[]; message: string }[] = [];
-  const problem = (path: string[], message: string) => problems.push({ path, message });
-  if (typeof options !== "object" || options === null) {
-    throw new ValidationError([{ path: [], message: "Expected an options object" }]);
-  }
-  const store = options.store as unknown as Record<string, unknown> | undefined;
-  if (typeof store !== "object" || store === null) problem(["store"], "Expected a TokenStore");
-  else
-    for (const method of REQUIRED_STORE_METHODS)
-      if (typeof store[method] !== "function") problem(["store", method], "Expected a function");
-  const access = options.access as unknown as Record<string, unknown> | undefined;
-  if (typeof access !== "object" || access === null)
-    problem(["access"], "Expected the host's access callbacks");
-  else {
-    for (const method of ["hasPermission", "isSystemAdmin"]) {
-      if (typeof access[method] !== "function") problem(["access", method], "Expected a function");
-    }
-    for (const method of ["isActiveUser", "usernameOf"]) {
-      if (access[method] !== undefined && typeof access[method] !== "function")
-        problem(["access", method], "Expected a function");
-    }
-  }
-  if (options.clock !== undefined && typeof options.clock?.now !== "function")
-    problem(["clock", "now"], "Expected a function");
-  if (options.prefix !== undefined && !isValidPrefix(options.prefix)) {
-    problem(["prefix"], "Expected 1 to 16 lower-case letters and digits, starting with a letter");
-  }
-  const interval = options.lastAuthenticatedIntervalMs;
-  if (
-    interval !== undefined &&
-    !(typeof interval === "number" && interval >= 0 && Number.isFinite(interval))
-  ) {
-    problem(["lastAuthenticatedIntervalMs"], "Expected a number of milliseconds, 0 or more");
-  }
-  for (const name of ["onEvent", "onError"] as const) {
-    if (options[name] !== undefined && typeof options[name] !== "function")
-      problem([name], "Expected a function");
-  }
-  const peppers =
-    options.pepper === undefined
-      ? []
-      : Array.isArray(options.pepper)
-        ? options.pepper
-        : [options.pepper];
-  peppers.forEach((pepper, index) => {
-    const valid =
-      (index > 0 && pepper === null) ||
-      ((typeof pepper === "string" || pepper instanceof Uint8Array) && pepper.length > 0);
-    if (!valid)
-      problem(
-        Array.isArray(options.pepper) ? ["pepper", String(index)] : ["pepper"],
-        "Expected a non-empty string or Uint8Array",
-      );
-  });
-  const cache = options.cache as { ttlMs?: unknown; maxEntries?: unknown } | undefined;
-  if (cache !== undefined) {
-    if (typeof cache !== "object" || cache === null)
-      problem(["cache"], "Expected { ttlMs, maxEntries }");
-    else {
-      if (!(typeof cache.ttlMs === "number" && cache.ttlMs > 0 && Number.isFinite(cache.ttlMs))) {
-        problem(["cache", "ttlMs"], "Expected a positive number of milliseconds");
-      }
-      if (!(Number.isInteger(cache.maxEntries) && (cache.maxEntries as number) >= 1)) {
-        problem(["cache", "maxEntries"], "Expected a whole number, 1 or more");
-      }
-    }
-  }
-  if (Array.isArray(options.pepper) && options.pepper.length === 0)
-    problem(["pepper"], "Expected at least one pepper");
-  if (problems.length > 0) throw new ValidationError(problems);
 }

@@ -1,7 +1,6 @@
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { utf8ToBytes } from "@noble/hashes/utils.js";
-import { ValidationError } from "./errors.js";
 
 /** A server-side secret mixed into every token hash (HMAC key). Keep it out of the database. */
 export type Pepper = string | Uint8Array;
@@ -64,10 +63,8 @@ function hashFrom<T extends Sha256State | ReturnType<typeof hmac.create>>(
 const plainSha256 = hashFrom(sha256.create());
 
 function keyedHashFor(pepper: Pepper): (text: string, start: number, end: number) => Uint8Array {
+  // Options are checked before (non-empty); the key is a copy the caller cannot change.
   const key = typeof pepper === "string" ? utf8ToBytes(pepper) : Uint8Array.from(pepper);
-  if (key.length === 0) {
-    throw new ValidationError([{ path: ["pepper"], message: "A pepper must not be empty" }]);
-  }
   // The keyed inner/outer states are computed once; each hash starts from a copy of them.
   return hashFrom(hmac.create(sha256, key));
 }
