@@ -17,6 +17,10 @@ export default defineConfig({
   target: "es2022",
   splitting: true,
   treeshake: true,
+  // zod's entry points load all of zod at run time (every locale, JSON Schema), several times
+  // the import of @noble/hashes; inlining the tree-shaken zod/mini schemas keeps import("patkit")
+  // cheap for cold starts (docs/benchmarks.md). The sources still import zod/mini.
+  noExternal: [/^zod(\/|$)/],
   // Optional peers stay imports; the adapters declare the slice of them they use.
   external: ["pg", "@electric-sql/pglite", "vitest", "express", "fastify"],
 });

@@ -11,6 +11,7 @@ import { createMemoryStore } from "patkit/memory";
 import type { PostgresClient } from "patkit/postgres";
 import pg from "pg";
 import { type ApiKeyPlugin, loadApiKeyPlugin, prepareBetterAuth } from "./cases/better-auth.js";
+import { measureColdStart } from "./cases/cold-start.js";
 import { floorSpecs } from "./cases/floor.js";
 import { managementCases } from "./cases/management.js";
 import { memoryVerifyCases } from "./cases/memory-store.js";
@@ -85,6 +86,22 @@ facts.push(
     `heap after gc, created through tokens.create in ${footprint.createSeconds.toFixed(1)} s)`,
 );
 log(`  memory store: ${Math.round(footprint.bytesPerToken)} bytes per token`);
+
+// Cold start and bundle size, from the built package in fresh processes.
+const cold = await measureColdStart();
+facts.push(
+  `cold start: import("patkit") + import("patkit/memory") ${cold.patkitMs.toFixed(1)} ms, ` +
+    `import("@noble/hashes/sha2") ${cold.nobleMs.toFixed(1)} ms (median of ${cold.runs} fresh ` +
+    `processes each, alternating): ${(cold.patkitMs / cold.nobleMs).toFixed(2)}x (target: at most 3x)`,
+  `bundle of createAccessTokens + createMemoryStore (esbuild --bundle --minify ` +
+    `--platform=neutral): ${(cold.bundle.minified / 1024).toFixed(1)} KB minified, ` +
+    `${(cold.bundle.gzipped / 1024).toFixed(1)} KB gzipped (target: at most 20 KB; ` +
+    `npm run check:package fails beyond it)`,
+);
+log(
+  `  cold start: ${cold.patkitMs.toFixed(1)} ms vs ${cold.nobleMs.toFixed(1)} ms; ` +
+    `bundle ${cold.bundle.gzipped} bytes gzipped`,
+);
 
 for (const result of await managementCases(
   "patkit, memory store",

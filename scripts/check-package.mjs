@@ -1,10 +1,12 @@
 // Packs patkit as npm would publish it, lints the tarball (publint, arethetypeswrong), checks
-// what it contains, and runs README's quick start against it in a fresh project, as ESM and CJS.
+// what it contains, runs README's quick start against it in a fresh project, as ESM and CJS, and
+// fails when the core's bundle (createAccessTokens + createMemoryStore) grows past 20 KB gzipped.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BUNDLE_LIMIT_BYTES, measureBundle } from "./bundle-size.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "patkit-package-"));
@@ -74,6 +76,15 @@ try {
   );
   run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tarball], { cwd: app });
   writeFileSync(join(app, "quickstart.js"), block[1]);
+
+  // The bundle an edge or serverless build pays for the core: a size, so a deterministic check.
+  const bundle = await measureBundle(app);
+  console.log(
+    `bundle of createAccessTokens + createMemoryStore: ${bundle.minified} bytes minified, ` +
+      `${bundle.gzipped} bytes gzipped (limit ${BUNDLE_LIMIT_BYTES})`,
+  );
+  if (bundle.gzipped > BUNDLE_LIMIT_BYTES)
+    fail(`the bundle is ${bundle.gzipped} bytes gzipped, over the limit of ${BUNDLE_LIMIT_BYTES}`);
   process.stdout.write(run("node", ["quickstart.js"], { cwd: app }));
 
   // Every subpath resolves and loads from CommonJS too (testing needs vitest, so it only resolves).
