@@ -8,9 +8,19 @@ export const root = fileURLToPath(new URL("../..", import.meta.url));
 
 /** What `npm run build` reads, and what it writes for every subpath. */
 const inputs = ["src", "tsup.config.ts", "package.json", "tsconfig.json"];
-const outputs = ["index", "memory/index", "postgres/index", "http/index", "testing/index"].flatMap(
-  (entry) => [`dist/${entry}.js`, `dist/${entry}.cjs`, `dist/${entry}.d.ts`, `dist/${entry}.d.cts`],
-);
+const outputs = [
+  "index",
+  "memory/index",
+  "postgres/index",
+  "http/index",
+  "testing/index",
+  "store/index",
+].flatMap((entry) => [
+  `dist/${entry}.js`,
+  `dist/${entry}.cjs`,
+  `dist/${entry}.d.ts`,
+  `dist/${entry}.d.cts`,
+]);
 
 function newestIn(path: string): number {
   const stat = statSync(path);
