@@ -62,6 +62,7 @@ export {
   hasValidChecksum,
   TOKEN_BODY_LENGTH,
   tokenPattern,
+  tokenScanPattern,
 } from "./core/token-format.js";
 export type {
   Actor,

@@ -102,13 +102,6 @@ export function levelsSatisfy(levels: PermissionLevels, required: Permission): b
   return held !== null && RANK[held] >= RANK[required];
 }
 
-/** The stronger-or-equal test between two permissions of the same scope. */
-export function permissionAtLeast(held: Permission, required: Permission): boolean {
-  return (
-    isProjectPermission(held) === isProjectPermission(required) && RANK[held] >= RANK[required]
-  );
-}
-
 /** Whether a requirement's resource lies within what a project/repository owner reaches. */
 export function ownerReaches(
   owner: { kind: OwnerKind; projectId?: string; repositoryId?: string },

@@ -21,12 +21,18 @@ export function isValidPrefix(prefix: unknown): prefix is string {
 }
 
 /**
- * The regular expression secret scanners can use to find tokens with this prefix, e.g.
- * `\bpat_[0-9A-Za-z]{65}\b`. A match is a token when its last 6 characters are the base-62
- * CRC-32 of the 59 before them (see {@link hasValidChecksum}).
+ * The regular expression of a token with this prefix, e.g. `\bpat_[0-9A-Za-z]{65}\b`: a fresh,
+ * non-global pattern, so `tokenPattern().test(s)` answers the same every time. A match is a
+ * token when its last 6 characters are the base-62 CRC-32 of the 59 before them (see
+ * {@link hasValidChecksum}). To find every token in a text, use {@link tokenScanPattern}.
  */
-export function tokenPattern(prefix: string = DEFAULT_TOKEN_PREFIX, flags = "g"): RegExp {
-  return new RegExp(`\\b${prefix}_[0-9A-Za-z]{${TOKEN_BODY_LENGTH}}\\b`, flags);
+export function tokenPattern(prefix: string = DEFAULT_TOKEN_PREFIX): RegExp {
+  return new RegExp(`\\b${prefix}_[0-9A-Za-z]{${TOKEN_BODY_LENGTH}}\\b`);
+}
+
+/** The same pattern with the global flag, for `text.match(...)` and `matchAll` over a text. */
+export function tokenScanPattern(prefix: string = DEFAULT_TOKEN_PREFIX): RegExp {
+  return new RegExp(tokenPattern(prefix).source, "g");
 }
 
 /** Where the parts of a well-formed token string lie. */

@@ -64,10 +64,6 @@ export function createVerificationCache(options: VerificationCacheOptions) {
     get generation() {
       return generation;
     },
-    /** How many records are cached. */
-    get size() {
-      return entries.size;
-    },
   };
 }
 

@@ -8,6 +8,7 @@ import {
   parseToken,
   TOKEN_BODY_LENGTH,
   tokenPattern,
+  tokenScanPattern,
 } from "../../src/core/token-format.js";
 
 describe("token format", () => {
@@ -67,7 +68,7 @@ describe("token format", () => {
   it("lets a scanner find tokens with the documented pattern and confirm them offline", () => {
     const { token } = generateToken("pat");
     const text = `config: password=${token}\nother: pat_short`;
-    const matches = text.match(tokenPattern("pat")) ?? [];
+    const matches = text.match(tokenScanPattern("pat")) ?? [];
     expect(matches).toEqual([token]);
     expect(hasValidChecksum(token.slice(4))).toBe(true);
     expect(hasValidChecksum(`${token.slice(4, -1)}${token.endsWith("0") ? "1" : "0"}`)).toBe(false);
@@ -86,5 +87,17 @@ describe("token format", () => {
       const decoded = [...text].reduce((n, c) => n * 62 + base62Digit(c.charCodeAt(0)), 0);
       expect(decoded).toBe(value);
     }
+  });
+});
+
+describe("tokenPattern", () => {
+  it("answers the same on every test of one string (no global state)", () => {
+    const pattern = tokenPattern("pat");
+    const token = generateToken("pat").token;
+    expect([pattern.test(token), pattern.test(token), pattern.test(token)]).toEqual([
+      true,
+      true,
+      true,
+    ]);
   });
 });

@@ -7,7 +7,7 @@ import {
   PERMISSIONS,
   type Permission,
   type Requirement,
-  tokenPattern,
+  tokenScanPattern,
 } from "patkit";
 import { createMemoryStore } from "patkit/memory";
 import { describe, expect, it } from "vitest";
@@ -33,7 +33,7 @@ describe("law: a token string round-trips through format and parse", () => {
           const start = parsed?.secretStart ?? -1;
           expect(token.slice(start, start + SECRET_LENGTH)).toBe(secret);
           expect(hasValidChecksum(token.slice(prefix.length + 1))).toBe(true);
-          expect(token.match(tokenPattern(prefix))).toEqual([token]);
+          expect(token.match(tokenScanPattern(prefix))).toEqual([token]);
         }),
         { numRuns: FUZZ_RUNS },
       );
@@ -78,16 +78,16 @@ describe("law: a token string round-trips through format and parse", () => {
           (prefix, id, secret, before, after, position) => {
             const token = formatToken(prefix, id, secret);
             const text = `${before}${token}${after}`;
-            expect(text.match(tokenPattern(prefix))).toEqual([token]);
+            expect(text.match(tokenScanPattern(prefix))).toEqual([token]);
             // A copy damaged in one body character still matches the shape, but not the checksum.
             const at = prefix.length + 1 + (position % 65);
             const original = token[at] as string;
             const replacement = original === "A" ? "B" : "A";
             const damaged = token.slice(0, at) + replacement + token.slice(at + 1);
-            expect(damaged.match(tokenPattern(prefix))).toEqual([damaged]);
+            expect(damaged.match(tokenScanPattern(prefix))).toEqual([damaged]);
             expect(hasValidChecksum(damaged.slice(prefix.length + 1))).toBe(false);
             // Glued to a word character, it is part of another word: no match.
-            expect(`x${token}`.match(tokenPattern(prefix))).toBeNull();
+            expect(`x${token}`.match(tokenScanPattern(prefix))).toBeNull();
           },
         ),
         { numRuns: FUZZ_RUNS },
