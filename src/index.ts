@@ -30,9 +30,27 @@ export {
   ValidationError,
   type ValidationIssue,
 } from "./core/errors.js";
-export type { AccessTokenEvent, ErrorContext, PolicyEvent, TokenEvent } from "./core/events.js";
+export type {
+  AccessTokenEvent,
+  ErrorContext,
+  ExpiryNoticeEvent,
+  PolicyEvent,
+  TokenEvent,
+  UserErasedEvent,
+} from "./core/events.js";
+export {
+  DEFAULT_EXPIRY_NOTICE_DAYS,
+  EXPIRED_NOTICE_WINDOW_MS,
+  type ExpiryNoticeOptions,
+  isNoticeDue,
+} from "./core/expiry-notices.js";
 export type { Pepper } from "./core/hashing.js";
 export type { HostAccess } from "./core/host-access.js";
+export {
+  MAINTENANCE_BATCH_SIZE,
+  type MaintenanceInput,
+  type MaintenanceResult,
+} from "./core/maintenance.js";
 export type {
   CreatedToken,
   CreateTokenInput,
@@ -56,10 +74,15 @@ export type {
   VerifySuccess,
 } from "./core/results.js";
 export {
+  type CreatedByQuery,
+  type DueNotice,
+  type DueNoticeQuery,
   type InsertLimit,
   isLive,
   type ListPosition,
   type ListQuery,
+  MAINTENANCE_STORE_METHODS,
+  type NoticeClaim,
   ownerKey,
   REQUIRED_STORE_METHODS,
   type StoreChange,
@@ -67,7 +90,9 @@ export {
   type TokenRecord,
   type TokenStore,
   type TouchEntry,
+  type UnusedQuery,
   type Unwatch,
+  type UserErasure,
 } from "./core/store.js";
 export {
   DEFAULT_TOKEN_PREFIX,
@@ -92,4 +117,9 @@ export type {
   TokenView,
   UserOwner,
 } from "./core/types.js";
+export type {
+  EraseUserInput,
+  EraseUserResult,
+  UserExport,
+} from "./core/user-data.js";
 export type { VerificationCacheOptions } from "./core/verification-cache.js";

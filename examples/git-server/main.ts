@@ -136,7 +136,10 @@ function describe(entry: AuditEntry): string {
   }
   const { event } = entry;
   const subject = event.token ? ` ${event.token.id} (${event.token.name})` : "";
-  return `${event.type}${subject} by ${event.actor.userId} via ${event.actor.via ?? "session"}`;
+  const by = event.actor
+    ? `by ${event.actor.userId} via ${event.actor.via ?? "session"}`
+    : "by patkit (maintenance)";
+  return `${event.type}${subject} ${by}`;
 }
 
 main().then(
