@@ -42,7 +42,6 @@ export {
   DEFAULT_EXPIRY_NOTICE_DAYS,
   EXPIRED_NOTICE_WINDOW_MS,
   type ExpiryNoticeOptions,
-  isNoticeDue,
 } from "./core/expiry-notices.js";
 export type { Pepper } from "./core/hashing.js";
 export type { HostAccess } from "./core/host-access.js";
@@ -73,27 +72,8 @@ export type {
   VerifyResult,
   VerifySuccess,
 } from "./core/results.js";
-export {
-  type CreatedByQuery,
-  type DueNotice,
-  type DueNoticeQuery,
-  type InsertLimit,
-  isLive,
-  type ListPosition,
-  type ListQuery,
-  MAINTENANCE_STORE_METHODS,
-  type NoticeClaim,
-  ownerKey,
-  REQUIRED_STORE_METHODS,
-  type StoreChange,
-  type TokenPatch,
-  type TokenRecord,
-  type TokenStore,
-  type TouchEntry,
-  type UnusedQuery,
-  type Unwatch,
-  type UserErasure,
-} from "./core/store.js";
+// Store authors import the rest of the storage port from "patkit/store".
+export type { TokenStore } from "./core/store.js";
 export {
   DEFAULT_TOKEN_PREFIX,
   hasValidChecksum,

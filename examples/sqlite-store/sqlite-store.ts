@@ -5,28 +5,30 @@
 import type Database from "better-sqlite3";
 import {
   ConflictError,
-  type CreatedByQuery,
   DAY_MS,
-  type DueNotice,
-  type DueNoticeQuery,
   ExpiryImmutableError,
-  type InsertLimit,
-  isNoticeDue,
   LimitExceededError,
-  type ListQuery,
-  type NoticeClaim,
   type Owner,
-  ownerKey,
   type Permission,
   type Policy,
   StoreUnavailableError,
+  type TokenStore,
+} from "patkit";
+import {
+  type CreatedByQuery,
+  type DueNotice,
+  type DueNoticeQuery,
+  type InsertLimit,
+  isNoticeDue,
+  type ListQuery,
+  type NoticeClaim,
+  ownerKey,
   type TokenPatch,
   type TokenRecord,
-  type TokenStore,
   type TouchEntry,
   type UnusedQuery,
   type UserErasure,
-} from "patkit";
+} from "patkit/store";
 
 /**
  * Times are integers (epoch milliseconds), so they round-trip exactly. `id` uses SQLite's

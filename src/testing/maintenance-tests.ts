@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  DAY_MS,
-  MAINTENANCE_STORE_METHODS,
-  type Owner,
-  type TokenRecord,
-  type TokenStore,
-} from "../index.js";
+import { DAY_MS, type Owner, type TokenStore } from "../index.js";
+import { MAINTENANCE_STORE_METHODS, type TokenRecord } from "../store/index.js";
 import { createTestRecord, testInstant } from "./records.js";
 import { expectSameRecord, type SuiteContext, withChanges } from "./suite-context.js";
 

@@ -1,25 +1,27 @@
 import {
   ConflictError,
+  ExpiryImmutableError,
+  LimitExceededError,
+  type Policy,
+  type TokenStore,
+} from "../../index.js";
+import {
   type CreatedByQuery,
   type DueNotice,
   type DueNoticeQuery,
-  ExpiryImmutableError,
   type InsertLimit,
   isLive,
   isNoticeDue,
-  LimitExceededError,
   type ListQuery,
   type NoticeClaim,
   ownerKey,
-  type Policy,
   type StoreChange,
   type TokenPatch,
   type TokenRecord,
-  type TokenStore,
   type TouchEntry,
   type UnusedQuery,
   type UserErasure,
-} from "../../index.js";
+} from "../../store/index.js";
 import { cloneRecord, comparePosition, recordForCaller } from "./records.js";
 
 /** A {@link TokenStore} in process memory, with the introspection tests and tools like. */

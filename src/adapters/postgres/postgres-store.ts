@@ -1,21 +1,19 @@
-import {
-  type CreatedByQuery,
-  type DueNotice,
-  type DueNoticeQuery,
-  type InsertLimit,
-  type ListQuery,
-  type NoticeClaim,
-  type Policy,
-  type StoreChange,
-  type TokenPatch,
-  type TokenRecord,
-  type TokenStore,
-  type TouchEntry,
-  type UnusedQuery,
-  type Unwatch,
-  type UserErasure,
-  ValidationError,
-} from "../../index.js";
+import { type Policy, type TokenStore, ValidationError } from "../../index.js";
+import type {
+  CreatedByQuery,
+  DueNotice,
+  DueNoticeQuery,
+  InsertLimit,
+  ListQuery,
+  NoticeClaim,
+  StoreChange,
+  TokenPatch,
+  TokenRecord,
+  TouchEntry,
+  UnusedQuery,
+  Unwatch,
+  UserErasure,
+} from "../../store/index.js";
 import { type ListenOptions, type PostgresClient, takesNamedStatements } from "./client.js";
 import { type ErrorContext, toPatkitError } from "./errors.js";
 import { createMaintenanceQueries } from "./maintenance-queries.js";

@@ -1,0 +1,37 @@
+/**
+ * `patkit/store`: the kit for store authors. Everything a custom {@link TokenStore} needs
+ * (the records it keeps, the patches and queries it answers, the errors it throws) and the
+ * rules it shares with the built-in stores, apart from the application API in `patkit`.
+ * Prove a store with the conformance suite in `patkit/testing`.
+ *
+ * @packageDocumentation
+ */
+export {
+  ConflictError,
+  ExpiryImmutableError,
+  LimitExceededError,
+  StoreUnavailableError,
+} from "../core/errors.js";
+export { isNoticeDue } from "../core/expiry-notices.js";
+export {
+  type CreatedByQuery,
+  type DueNotice,
+  type DueNoticeQuery,
+  type InsertLimit,
+  isLive,
+  type ListPosition,
+  type ListQuery,
+  MAINTENANCE_STORE_METHODS,
+  type NoticeClaim,
+  ownerKey,
+  REQUIRED_STORE_METHODS,
+  type StoreChange,
+  type TokenPatch,
+  type TokenRecord,
+  type TokenStore,
+  type TouchEntry,
+  type UnusedQuery,
+  type Unwatch,
+  type UserErasure,
+} from "../core/store.js";
+export type { Awaitable, Owner, Permission, Policy } from "../core/types.js";
