@@ -1,4 +1,5 @@
-import { type AccessTokens, NotFoundError, ownerKey, type TokenView } from "patkit";
+import { type AccessTokens, NotFoundError, type TokenView } from "patkit";
+import { ownerKey } from "patkit/store";
 import { actorOf, type ScreenRequest, type UiContext } from "./context.js";
 import { type FormErrors, formErrorsOf, NO_ERRORS } from "./form-errors.js";
 import { type Html, html } from "./html.js";
