@@ -122,6 +122,10 @@ export const SCREEN_STORIES: readonly Story[] = [
         check(first === "Skip to content", `the first Tab reaches ${first}, not the skip link`);
 
         await page.getByRole("link", { name: "Create token" }).click();
+        await page.getByRole("button", { name: "Create" }).click();
+        await page.getByText("Enter a name for the token.").waitFor();
+        const focused = await page.evaluate(() => document.activeElement?.id);
+        check(focused === "name", `after the refusal the focus is on ${focused}, not the name`);
         await page.getByLabel("Token name").fill("laptop");
         await page.getByLabel("Project permissions").selectOption("PROJECT_ADMIN");
         const repository = await page.getByLabel("Repository permissions").inputValue();

@@ -14,9 +14,32 @@ export function formatTime(at: Date | null, none = "Never"): Html {
 
 const STATUS_LABEL = { active: "Active", expired: "Expired", revoked: "Revoked" } as const;
 
-/** A token's status as a badge: Active, Expired or Revoked. */
+/**
+ * The lifecycle fields of patkit v0.2 (why a token was revoked, the addresses it was last used
+ * from), read when the library in use has them: the screens show them without requiring them.
+ */
+type WithLifecycle = TokenView & {
+  readonly revokedReason?: string | null;
+  readonly lastUsedIps?: readonly string[];
+};
+
+const REASON_LABEL: Readonly<Record<string, string>> = {
+  rotated: "rotated",
+  leaked: "leaked",
+  unused: "unused",
+};
+
+/** A token's status as a badge: Active, Expired or Revoked (with why, when it was not by hand). */
 export function statusBadge(token: TokenView): Html {
-  return html`<span class="status status-${token.status}">${STATUS_LABEL[token.status]}</span>`;
+  const reason = (token as WithLifecycle).revokedReason;
+  const why = token.status === "revoked" && reason ? REASON_LABEL[reason] : undefined;
+  return html`<span class="status status-${token.status}">${STATUS_LABEL[token.status]}</span>${why ? html` <span class="hint">(${why})</span>` : ""}`;
+}
+
+/** When a token last authenticated, and from which addresses (most recent first). */
+function lastUsed(token: TokenView): Html {
+  const addresses = (token as WithLifecycle).lastUsedIps ?? [];
+  return html`${formatTime(token.lastAuthenticatedAt)}${addresses.length > 0 ? html`<br><span class="hint">from ${addresses.join(", ")}</span>` : ""}`;
 }
 
 /** The username of a user id, for "created by". */
@@ -40,7 +63,7 @@ export function tokenTable(area: TokenArea, page: TokenPage, host: DemoHost): Ht
       <td>${describePermissions(token.permissions)}</td>
       <td>${formatTime(token.createdAt)}${area.owner.kind === "user" ? "" : html`<br><span class="hint">by ${username(host, token.createdBy)}</span>`}</td>
       <td>${formatTime(token.expiresAt)}</td>
-      <td>${formatTime(token.lastAuthenticatedAt)}</td>
+      <td>${lastUsed(token)}</td>
       <td>${statusBadge(token)}</td>
       <td class="row-actions">${actions}</td>
     </tr>`;

@@ -1,5 +1,5 @@
 // The demo's only script (CSP: script-src 'self', nothing inline): the copy button of a new
-// token, and a permission picker that offers valid combinations only.
+// token, a permission picker that offers valid combinations only, focus on the first refusal.
 const RANK = { READ: 1, WRITE: 2, ADMIN: 3 };
 const rankOf = (value) => RANK[value.split("_").pop()] ?? 0;
 
@@ -34,5 +34,12 @@ function copyButtons() {
   }
 }
 
+// After a refusal, the keyboard starts at the first field that needs a change.
+function focusFirstProblem() {
+  const field = document.querySelector('[aria-invalid="true"]');
+  if (field) field.focus();
+}
+
 keepRepositoryAtLeastProject();
+focusFirstProblem();
 copyButtons();
