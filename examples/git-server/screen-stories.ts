@@ -158,7 +158,7 @@ export const SCREEN_STORIES: readonly Story[] = [
         await screenshot(page, context, "revoke-token");
         await page.getByRole("button", { name: "Revoke token" }).click();
         await page.getByText("The token was revoked").waitFor();
-        const row = page.getByRole("row", { name: /laptop/ });
+        const row = page.getByRole("row", { name: /^laptop / });
         check(
           (await row.textContent())?.includes("Revoked") === true,
           "the list does not say Revoked",
