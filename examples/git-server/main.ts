@@ -3,6 +3,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { AccessTokens, Actor, CreateTokenInput } from "patkit";
+import type { DemoHost } from "./demo-host.js";
+import { expiryMail, scheduleMaintenance } from "./expiry-mail.js";
 import { MANAGEMENT_PREFIX } from "./management-api.js";
 import { runSelfTest } from "./self-test.js";
 import { type AuditEntry, startDemoServer } from "./server.js";
@@ -14,8 +16,8 @@ const USAGE = `Usage: npm run demo -- [--port 7990] [--data-dir .data] [--self-t
 Starts patkit's demo Git server: every request is authenticated with an access token.
   --port       port on 127.0.0.1 (default 7990; 0 picks a free one)
   --data-dir   where repositories and the PGlite database live (default: .data in the repo)
-  --self-test  walk the whole story with the real git client in a temporary directory,
-               exit 1 on any surprise
+  --self-test  walk the whole story with the real git client in a temporary directory, and
+               the screens in Chromium when /usr/bin/chromium is installed; exit 1 on any surprise
 Environment: DATABASE_URL=postgres://... keeps tokens in PostgreSQL instead of PGlite.`;
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -47,14 +49,21 @@ async function main(): Promise<number> {
   }
   const dataDir = resolve(values["data-dir"]);
   await mkdir(dataDir, { recursive: true });
+  // Expiry notices print as the e-mail a host would send; the host is known once started.
+  let host: DemoHost | undefined;
   const server = await startDemoServer({
     dataDir,
     port,
     storage: storageFromEnvironment(dataDir),
-    onAudit: (entry) => console.log(describe(entry)),
+    onAudit: (entry) => {
+      const mail = entry.kind === "event" && host ? expiryMail(entry.event, host) : null;
+      console.log(mail ?? describe(entry));
+    },
     log: (line) => console.error(line),
   });
+  host = server.host;
   await printWelcome(server.url, server.tokens, server, dataDir);
+  const stopMaintenance = scheduleMaintenance(server.tokens, (line) => console.log(line));
 
   await new Promise<void>((done) => {
     const stop = () => done();
@@ -62,6 +71,7 @@ async function main(): Promise<number> {
     process.once("SIGTERM", stop);
   });
   console.log("\nStopping…");
+  stopMaintenance();
   await server.close();
   return 0;
 }
@@ -101,6 +111,9 @@ patkit demo Git server: ${url}
   repositories and data: ${dataDir}
   tokens:                ${server.storage.description}
 
+Screens (HTTP access tokens in a browser): ${url}/login
+  sign in as alice, bob, carol or erin with the password "${DEMO_PASSWORD}"
+
 Users: alice (admin of PRJ), bob (reads PRJ), erin (writes PRJ/alpha), carol (system admin),
 dave (inactive). Projects: PRJ (alpha, beta), OPS (infra). Fresh tokens, valid 30 days:
 
@@ -121,6 +134,7 @@ Token management API (demo sign-in: any user, password "${DEMO_PASSWORD}"):
   curl -u alice:${DEMO_PASSWORD} -X DELETE ${url}${MANAGEMENT_PREFIX}/projects/PRJ/${project.token.id}
   curl -u carol:${DEMO_PASSWORD} ${url}${MANAGEMENT_PREFIX}/policy
 
+Maintenance runs every minute: expiry notices print as the e-mails they would be.
 Refusals and token changes are logged below. Ctrl-C to stop.
 `);
 }
@@ -136,7 +150,10 @@ function describe(entry: AuditEntry): string {
   }
   const { event } = entry;
   const subject = event.token ? ` ${event.token.id} (${event.token.name})` : "";
-  return `${event.type}${subject} by ${event.actor.userId} via ${event.actor.via ?? "session"}`;
+  const by = event.actor
+    ? `by ${event.actor.userId} via ${event.actor.via ?? "session"}`
+    : "by patkit (maintenance)";
+  return `${event.type}${subject} ${by}`;
 }
 
 main().then(

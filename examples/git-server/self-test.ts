@@ -3,8 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createManualClock, DAY_MS } from "patkit";
 import { DemoClient, isAuthenticationFailure, isForbidden } from "./demo-client.js";
+import { expiryMail } from "./expiry-mail.js";
 import type { GitRun } from "./git.js";
 import { MANAGEMENT_PREFIX } from "./management-api.js";
+import {
+  CHROMIUM_MISSING,
+  chromiumInstalled,
+  launchChromium,
+  SCREEN_STORIES,
+} from "./screen-stories.js";
 import { type AuditEntry, startDemoServer } from "./server.js";
 import type { StorageChoice } from "./storage.js";
 
@@ -80,6 +87,21 @@ export async function runSelfTest(options: {
       expiryDays: 1,
     });
     print("  ok    a personal, a project, a repository and an expiring token");
+
+    print("Maintenance:");
+    await check("the one-day token gets its 1-day expiry notice, once", async () => {
+      const first = await server.tokens.runMaintenance();
+      const again = await server.tokens.runMaintenance();
+      const notices = audit.flatMap((entry) =>
+        entry.kind === "event" && entry.event.type === "token.expiring" ? [entry.event] : [],
+      );
+      const [notice] = notices;
+      if (first.notices !== 1 || again.notices !== 0 || notices.length !== 1 || !notice) {
+        return `expected one notice, got ${first.notices} then ${again.notices}`;
+      }
+      print(`        ${expiryMail(notice, server.host)}`);
+      return (notice.token.id === oneDay.id && notice.daysLeft === 1) || "the wrong notice";
+    });
 
     print("Git over HTTP:");
     await check("an anonymous clone is refused", async () =>
@@ -183,6 +205,22 @@ export async function runSelfTest(options: {
       );
       return jsonError(response, 409, "EXPIRY_IMMUTABLE");
     });
+
+    print("The screens, in Chromium:");
+    if (!chromiumInstalled()) print(`  skip  ${CHROMIUM_MISSING}`);
+    else {
+      const browser = await launchChromium();
+      try {
+        for (const story of SCREEN_STORIES) {
+          await check(story.name, async () => {
+            await story.run({ server, client, browser });
+            return true;
+          });
+        }
+      } finally {
+        await browser.close();
+      }
+    }
   } finally {
     await server.close();
     await rm(dataDir, { recursive: true, force: true });

@@ -1,9 +1,11 @@
 import { createAuthorization } from "./authorization.js";
 import { type Clock, systemClock } from "./clock.js";
 import { type AccessTokenEvent, createHookRunner, type ErrorContext } from "./events.js";
+import { type ExpiryNoticeOptions, noticeThresholds } from "./expiry-notices.js";
 import { createSecretHasher, type Pepper } from "./hashing.js";
 import type { HostAccess } from "./host-access.js";
 import { createLastAuthenticatedRecorder } from "./last-authenticated.js";
+import { createMaintenance, type MaintenanceInput, type MaintenanceResult } from "./maintenance.js";
 import {
   type CreatedToken,
   type CreateTokenInput,
@@ -20,6 +22,12 @@ import type { StoreChange, TokenStore, Unwatch } from "./store.js";
 import { callStore } from "./store-calls.js";
 import { DEFAULT_TOKEN_PREFIX } from "./token-format.js";
 import type { Actor, Policy, Requirement, TokenView } from "./types.js";
+import {
+  createUserData,
+  type EraseUserInput,
+  type EraseUserResult,
+  type UserExport,
+} from "./user-data.js";
 import { createVerifier } from "./verification.js";
 import { createVerificationCache, type VerificationCacheOptions } from "./verification-cache.js";
 
@@ -53,6 +61,11 @@ export interface AccessTokensOptions {
    * bounds how stale an entry can be if a notification is lost or the store cannot watch.
    */
   readonly cache?: VerificationCacheOptions;
+  /**
+   * When `runMaintenance` warns of expiry: `token.expiring` events at each of `days` before a
+   * token expires (default `[30, 7, 1]`), then `token.expired`. `{ days: [] }` sends neither.
+   */
+  readonly expiryNotices?: ExpiryNoticeOptions;
 }
 
 /** The token service: management for UIs and APIs, verification for auth middleware. */
@@ -83,11 +96,29 @@ export interface AccessTokens {
    * Verifies a token string and, when given, that it meets `requirement`. Resolves to a result
    * for every bad token; rejects only when the store is unavailable (`StoreUnavailableError`)
    * or a host callback fails, so it fails closed.
+   *
+   * @example
+   * ```ts
+   * const result = await tokens.verifyToken(secret, { permission: "REPO_READ", projectId: "WEB", repositoryId: "site" });
+   * if (!result.ok) console.log(result.reason); // "expired", "revoked", "insufficient_permission", ...
+   * else console.log(result.principal.tokenId, result.token.name);
+   * ```
    */
   verifyToken(secret: string, requirement?: Requirement | null): Promise<VerifyResult>;
   /**
    * Verifies an `Authorization` header: `Bearer <token>` for every token, or `Basic` with a
    * personal token as the password and its owner's username.
+   *
+   * @example
+   * ```ts
+   * // In auth middleware: the header as the client sent it (or undefined).
+   * const result = await tokens.authenticate(request.headers.get("authorization"), {
+   *   permission: "REPO_WRITE",
+   *   projectId: "WEB",
+   *   repositoryId: "site",
+   * });
+   * if (!result.ok) return new Response(null, { status: result.reason === "insufficient_permission" ? 403 : 401 });
+   * ```
    */
   authenticate(
     authorizationHeader: string | null | undefined,
@@ -97,11 +128,50 @@ export interface AccessTokens {
   flush(): Promise<void>;
   /** Stops watching the store for changes and writes what is pending. Call it on shutdown. */
   close(): Promise<void>;
+  /**
+   * The background work to call on a schedule (every minute is fine): revokes tokens unused
+   * for the policy's `revokeUnusedAfterDays`, sends each expiry notice once (also when several
+   * instances run it at the same moment), and deletes tokens revoked or expired at least
+   * `purgeAfterDays` ago. Works in bounded batches through indexes; answers counts.
+   */
+  runMaintenance(input?: MaintenanceInput): Promise<MaintenanceResult>;
+  /**
+   * Everything patkit keeps about a user: their personal tokens and the tokens they created,
+   * any status. For the user themself and system admins, signed in by session.
+   */
+  exportUser(userId: string, actor: Actor): Promise<UserExport>;
+  /**
+   * Deletes every personal token of the user and replaces their id with `pseudonym` where a
+   * token records its creator; emits `user.erased`. System admins, signed in by session.
+   */
+  eraseUser(userId: string, input: EraseUserInput, actor: Actor): Promise<EraseUserResult>;
 }
 
-/** Creates the token service. See {@link AccessTokensOptions}. */
+/**
+ * Creates the token service. See {@link AccessTokensOptions}.
+ *
+ * @example
+ * ```ts
+ * import { createAccessTokens } from "patkit";
+ * import { createMemoryStore } from "patkit/memory";
+ *
+ * const tokens = createAccessTokens({
+ *   store: createMemoryStore(),
+ *   access: {
+ *     hasPermission: (userId, permission, resource) => grants.allows(userId, permission, resource),
+ *     isSystemAdmin: (userId) => admins.has(userId),
+ *   },
+ *   pepper: process.env.PATKIT_PEPPER, // optional: HMAC the stored hashes
+ * });
+ * const { token, secret } = await tokens.create(
+ *   { owner: { kind: "user", userId: "alice" }, name: "laptop", permissions: ["REPO_WRITE"], expiryDays: 90 },
+ *   { userId: "alice" },
+ * );
+ * ```
+ */
 export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   checkOptions(options);
+  const noticeDays = noticeThresholds(options.expiryNotices);
   const store = options.store;
   const clock = options.clock ?? systemClock;
   const access = options.access;
@@ -127,6 +197,23 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     rules: createAuthorization(access),
     lookup,
   });
+  const maintenance = createMaintenance({
+    store,
+    clock,
+    call: callStore,
+    hooks,
+    lookup,
+    noticeDays,
+    getPolicy: management.getPolicy,
+  });
+  const userData = createUserData({
+    store,
+    clock,
+    call: callStore,
+    hooks,
+    rules: createAuthorization(access),
+    lookup,
+  });
   const verifier = createVerifier({
     store,
     clock,
@@ -140,6 +227,8 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   });
   return {
     ...management,
+    ...maintenance,
+    ...userData,
     verifyToken: verifier.verifyToken,
     authenticate: verifier.authenticate,
     flush: recorder.drain,

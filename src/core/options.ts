@@ -67,6 +67,8 @@ const optionsSchema = z.strictObject({
     ),
   ),
   cache: z.optional(z.strictObject({ ttlMs: positive, maxEntries: z.int().check(z.gte(1)) })),
+  // Its thresholds are checked where they are read (expiry-notices.ts); here only the key.
+  expiryNotices: z.optional(z.unknown()),
 });
 
 /**

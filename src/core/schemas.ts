@@ -94,7 +94,16 @@ export const policyInputSchema = z.strictObject({
   expiryRequired: z.boolean(),
   maxExpiryDays: z.nullish(expiryDays),
   maxTokensPerOwner: z.nullish(wholeNumber(1, 1_000_000)),
+  revokeUnusedAfterDays: z.nullish(wholeNumber(1, MAX_EXPIRY_DAYS)),
 });
+
+export const maintenanceInputSchema = z.strictObject({
+  purgeAfterDays: z.optional(wholeNumber(0, MAX_EXPIRY_DAYS)),
+});
+
+export const userIdSchema = hostId;
+
+export const eraseInputSchema = z.strictObject({ pseudonym: hostId });
 
 export const purgeInputSchema = z.strictObject({
   before: z.optional(z.date()),
