@@ -7,6 +7,7 @@ export default defineConfig({
     "memory/index": "src/adapters/memory/index.ts",
     "postgres/index": "src/adapters/postgres/index.ts",
     "testing/index": "src/testing/index.ts",
+    "store/index": "src/store/index.ts",
     "http/index": "src/adapters/http/index.ts",
   },
   format: ["esm", "cjs"],

@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^patkit\/postgres$/, replacement: source("./src/adapters/postgres/index.ts") },
       { find: /^patkit\/http$/, replacement: source("./src/adapters/http/index.ts") },
       { find: /^patkit\/testing$/, replacement: source("./src/testing/index.ts") },
+      { find: /^patkit\/store$/, replacement: source("./src/store/index.ts") },
       { find: /^patkit$/, replacement: source("./src/index.ts") },
     ],
   },

@@ -1,5 +1,6 @@
-import type { TokenStore, TouchEntry } from "patkit";
+import type { TokenStore } from "patkit";
 import type { PostgresClient } from "patkit/postgres";
+import type { TouchEntry } from "patkit/store";
 
 /** Counts the statements sent through a client: the round trips a case costs. */
 export interface CountingClient {

@@ -8,7 +8,14 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "patkit-package-"));
-const subpaths = ["patkit", "patkit/memory", "patkit/postgres", "patkit/http", "patkit/testing"];
+const subpaths = [
+  "patkit",
+  "patkit/memory",
+  "patkit/postgres",
+  "patkit/http",
+  "patkit/testing",
+  "patkit/store",
+];
 
 function run(command, args, options = {}) {
   console.log(`$ ${command} ${args.join(" ")}`);

@@ -55,20 +55,8 @@ export type {
   VerifyResult,
   VerifySuccess,
 } from "./core/results.js";
-export {
-  type InsertLimit,
-  isLive,
-  type ListPosition,
-  type ListQuery,
-  ownerKey,
-  REQUIRED_STORE_METHODS,
-  type StoreChange,
-  type TokenPatch,
-  type TokenRecord,
-  type TokenStore,
-  type TouchEntry,
-  type Unwatch,
-} from "./core/store.js";
+// Store authors import the rest of the storage port from "patkit/store".
+export type { TokenStore } from "./core/store.js";
 export {
   DEFAULT_TOKEN_PREFIX,
   hasValidChecksum,

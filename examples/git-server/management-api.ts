@@ -1,13 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import {
-  type AccessTokens,
-  type Actor,
-  NotFoundError,
-  type Owner,
-  ownerKey,
-  type TokenView,
-} from "patkit";
+import { type AccessTokens, type Actor, NotFoundError, type Owner, type TokenView } from "patkit";
 import type { HttpAuthOptions } from "patkit/http";
+import { ownerKey } from "patkit/store";
 import type { DemoHost } from "./demo-host.js";
 import { readJsonObject, sendError, sendFailure, sendJson } from "./json.js";
 import { managementActor } from "./sessions.js";

@@ -6,19 +6,21 @@ import type Database from "better-sqlite3";
 import {
   ConflictError,
   ExpiryImmutableError,
-  type InsertLimit,
   LimitExceededError,
-  type ListQuery,
   type Owner,
-  ownerKey,
   type Permission,
   type Policy,
   StoreUnavailableError,
+  type TokenStore,
+} from "patkit";
+import {
+  type InsertLimit,
+  type ListQuery,
+  ownerKey,
   type TokenPatch,
   type TokenRecord,
-  type TokenStore,
   type TouchEntry,
-} from "patkit";
+} from "patkit/store";
 
 /**
  * Times are integers (epoch milliseconds), so they round-trip exactly. `id` uses SQLite's

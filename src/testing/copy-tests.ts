@@ -1,5 +1,6 @@
 import { describe, it } from "vitest";
-import type { Owner, Permission, TokenRecord } from "../index.js";
+import type { Owner, Permission } from "../index.js";
+import type { TokenRecord } from "../store/index.js";
 import { createTestRecord, randomBytes, testInstant } from "./records.js";
 import { expectSameRecord, type Mutable, type SuiteContext, withChanges } from "./suite-context.js";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LimitExceededError, type Owner, type TokenRecord } from "../index.js";
+import { LimitExceededError, type Owner } from "../index.js";
+import type { TokenRecord } from "../store/index.js";
 import { createTestRecord, testInstant } from "./records.js";
 import { failureOf, type SuiteContext } from "./suite-context.js";
 

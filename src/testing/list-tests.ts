@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ListPosition, Owner, TokenRecord } from "../index.js";
+import type { Owner } from "../index.js";
+import type { ListPosition, TokenRecord } from "../store/index.js";
 import { createTestRecord, testInstant } from "./records.js";
 import type { SuiteContext } from "./suite-context.js";
 

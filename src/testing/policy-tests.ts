@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Policy, TokenRecord } from "../index.js";
+import type { Policy } from "../index.js";
+import type { TokenRecord } from "../store/index.js";
 import { createTestRecord, testInstant } from "./records.js";
 import { expectSameRecord, type Mutable, type SuiteContext } from "./suite-context.js";
 

@@ -1,4 +1,4 @@
-import type { TokenRecord } from "../index.js";
+import type { TokenRecord } from "../store/index.js";
 
 /** The instant the conformance suite counts from: odd milliseconds, so truncation shows. */
 export const TEST_EPOCH = Date.parse("2025-03-04T05:06:07.089Z");

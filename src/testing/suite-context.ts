@@ -1,5 +1,6 @@
 import { expect } from "vitest";
-import type { Awaitable, TokenRecord, TokenStore } from "../index.js";
+import type { Awaitable, TokenStore } from "../index.js";
+import type { TokenRecord } from "../store/index.js";
 import { comparableRecord } from "./records.js";
 
 /** What each group of conformance tests reads: the current test's store and the options. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ExpiryImmutableError, type TokenRecord } from "../index.js";
+import { ExpiryImmutableError } from "../index.js";
+import type { TokenRecord } from "../store/index.js";
 import { createTestRecord, randomBytes, testInstant } from "./records.js";
 import { expectSameRecord, failureOf, type SuiteContext, withChanges } from "./suite-context.js";
 

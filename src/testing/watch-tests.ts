@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import type { StoreChange, TokenRecord, Unwatch } from "../index.js";
+import type { StoreChange, TokenRecord, Unwatch } from "../store/index.js";
 import { createTestRecord, testInstant } from "./records.js";
 import type { SuiteContext } from "./suite-context.js";
 

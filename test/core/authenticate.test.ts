@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { alice, aliceOwner, projectP, repoP1, setup } from "./host.js";
+import { alice, aliceOwner, createHarness, projectP, repoP1 } from "../support/host.js";
 
 const basic = (username: string, password: string) =>
   `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`;
 
 describe("authenticate", () => {
   it("accepts any token as a Bearer credential, scheme name in any case", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const personal = await tokens.create(
       { owner: aliceOwner, name: "u", permissions: ["REPO_READ"] },
       alice,
@@ -26,7 +26,7 @@ describe("authenticate", () => {
   });
 
   it("accepts a personal token as the Basic password with its owner's username", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { secret } = await tokens.create(
       { owner: aliceOwner, name: "u", permissions: ["REPO_READ"] },
       alice,
@@ -39,9 +39,9 @@ describe("authenticate", () => {
   });
 
   it("uses the host's usernameOf for Basic auth", async () => {
-    const context = setup();
+    const context = createHarness();
     const access = { ...context.host.access, usernameOf: (id: string) => `${id}@example.com` };
-    const { tokens } = setup({ access, store: context.memory });
+    const { tokens } = createHarness({ access, store: context.store });
     const { secret } = await tokens.create(
       { owner: aliceOwner, name: "u", permissions: ["REPO_READ"] },
       alice,
@@ -51,7 +51,7 @@ describe("authenticate", () => {
   });
 
   it("refuses project and repository tokens over Basic with wrong_scheme", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const project = await tokens.create(
       { owner: projectP, name: "p", permissions: ["REPO_READ"] },
       alice,
@@ -71,7 +71,7 @@ describe("authenticate", () => {
   });
 
   it("applies the requirement to the header's token", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { secret } = await tokens.create(
       { owner: repoP1, name: "r", permissions: ["REPO_READ"] },
       alice,
@@ -84,8 +84,8 @@ describe("authenticate", () => {
   });
 
   it("refuses missing, malformed and foreign credentials without a store lookup", async () => {
-    const { tokens, counting } = setup();
-    const before = counting.total();
+    const { tokens, counting } = createHarness();
+    const before = counting.count();
     expect(await tokens.authenticate(undefined)).toEqual({ ok: false, reason: "malformed" });
     expect(await tokens.authenticate("")).toEqual({ ok: false, reason: "malformed" });
     expect(await tokens.authenticate("Bearer")).toEqual({ ok: false, reason: "malformed" });
@@ -99,7 +99,7 @@ describe("authenticate", () => {
       ok: false,
       reason: "wrong_scheme",
     });
-    expect(counting.total()).toBe(before);
+    expect(counting.count()).toBe(before);
   });
 });
 

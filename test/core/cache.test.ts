@@ -1,41 +1,45 @@
-import { createAccessTokens, type TokenRecord, type TokenStore, ValidationError } from "patkit";
+import { createAccessTokens, type TokenStore, ValidationError } from "patkit";
 import { createMemoryStore } from "patkit/memory";
+import type { TokenRecord } from "patkit/store";
 import { describe, expect, it } from "vitest";
-import { alice, aliceOwner, countingStore, setup } from "./host.js";
+import { countingStore } from "../support/counting-store.js";
+import { alice, aliceOwner, createHarness } from "../support/host.js";
+import {
+  formatToken,
+  ID_LENGTH,
+  SECRET_LENGTH,
+  withOtherSecret,
+} from "../support/token-strings.js";
 
 const cache = { ttlMs: 30_000, maxEntries: 100 };
 const readToken = { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] } as const;
 
 /** Two instances (A and B) over one store, each with its own cache. */
 function twoInstances(store: TokenStore = createMemoryStore()) {
-  const a = setup({ store, cache });
+  const a = createHarness({ store, cache });
   const counting = countingStore(store);
-  const b = setup({ store: counting.store, cache, clock: a.clock });
+  const b = createHarness({ store: counting.store, cache, clock: a.clock });
   return { a: a.tokens, b: b.tokens, clock: a.clock, counting, store };
 }
 
 describe("verification cache", () => {
   it("serves repeated verifies from memory: one store lookup for many verifies", async () => {
-    const { tokens, counting } = setup({ cache });
+    const { tokens, counting } = createHarness({ cache });
     const { secret } = await tokens.create(readToken, alice);
     for (let i = 0; i < 10; i++) expect((await tokens.verifyToken(secret)).ok).toBe(true);
-    expect(counting.counts.get("findById")).toBe(1);
+    expect(counting.count("findById")).toBe(1);
   });
 
   it("still checks the secret against the cached hash", async () => {
-    const { tokens } = setup({ cache });
+    const { tokens } = createHarness({ cache });
     const { secret } = await tokens.create(readToken, alice);
     await tokens.verifyToken(secret);
-    const { generateToken } = await import("../../src/core/token-format.js");
-    const { crc32Ascii } = await import("../../src/core/crc32.js");
-    const { encodeBase62Fixed } = await import("../../src/core/base62.js");
-    const body = secret.slice(4, 20) + generateToken("pat").token.slice(20, 63);
-    const forged = `pat_${body}${encodeBase62Fixed(crc32Ascii(body), 6)}`;
+    const forged = withOtherSecret(secret, "s".repeat(SECRET_LENGTH));
     expect(await tokens.verifyToken(forged)).toEqual({ ok: false, reason: "unknown" });
   });
 
   it("applies a revoke or an edit through the same instance at once", async () => {
-    const { tokens } = setup({ cache });
+    const { tokens } = createHarness({ cache });
     const { token, secret } = await tokens.create(readToken, alice);
     await tokens.verifyToken(secret);
     await tokens.update(token.id, { permissions: ["REPO_WRITE"] }, alice);
@@ -69,14 +73,16 @@ describe("verification cache", () => {
 
   it("never caches a miss: a token created on another instance verifies at once", async () => {
     const { a, b } = twoInstances();
-    const { generateToken } = await import("../../src/core/token-format.js");
-    expect((await b.verifyToken(generateToken("pat").token)).ok).toBe(false);
+    expect(
+      (await b.verifyToken(formatToken("pat", "i".repeat(ID_LENGTH), "s".repeat(SECRET_LENGTH))))
+        .ok,
+    ).toBe(false);
     const { secret } = await a.create(readToken, alice);
     expect((await b.verifyToken(secret)).ok).toBe(true);
   });
 
   it("drops the least recently used entries beyond maxEntries", async () => {
-    const { tokens, counting } = setup({ cache: { ttlMs: 60_000, maxEntries: 2 } });
+    const { tokens, counting } = createHarness({ cache: { ttlMs: 60_000, maxEntries: 2 } });
     const secrets = [];
     for (let i = 0; i < 3; i++)
       secrets.push((await tokens.create({ ...readToken, name: `t${i}` }, alice)).secret);
@@ -85,12 +91,12 @@ describe("verification cache", () => {
     await tokens.verifyToken(s1);
     await tokens.verifyToken(s0); // s0 is now the most recent
     await tokens.verifyToken(s2); // evicts s1
-    const lookups = counting.counts.get("findById") ?? 0;
+    const lookups = counting.count("findById");
     await tokens.verifyToken(s0);
     await tokens.verifyToken(s2);
-    expect(counting.counts.get("findById")).toBe(lookups);
+    expect(counting.count("findById")).toBe(lookups);
     await tokens.verifyToken(s1);
-    expect(counting.counts.get("findById")).toBe(lookups + 1);
+    expect(counting.count("findById")).toBe(lookups + 1);
   });
 
   it("does not cache a record read before a change that lands during the read", async () => {
@@ -105,7 +111,7 @@ describe("verification cache", () => {
       },
       watch: memory.watch,
     });
-    const a = setup({ store: memory });
+    const a = createHarness({ store: memory });
     const b = createAccessTokens({ store: slow, cache, clock: a.clock, access: a.host.access });
     const { token, secret } = await a.tokens.create(readToken, alice);
     const pending = b.verifyToken(secret); // reads the live record, then waits
@@ -131,15 +137,15 @@ describe("verification cache", () => {
       },
     });
     const counting = countingStore(store);
-    const { tokens } = setup({ store: counting.store, cache });
+    const { tokens } = createHarness({ store: counting.store, cache });
     const { secret } = await tokens.create(readToken, alice);
     await tokens.verifyToken(secret);
     await tokens.verifyToken(secret);
-    expect(counting.counts.get("findById")).toBe(1);
+    expect(counting.count("findById")).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 0));
     notify?.({ kind: "all" });
     await tokens.verifyToken(secret);
-    expect(counting.counts.get("findById")).toBe(2);
+    expect(counting.count("findById")).toBe(2);
   });
 
   it("stops watching on close", async () => {
@@ -173,7 +179,7 @@ describe("verification cache", () => {
 
 describe("verification cache isolation", () => {
   it("hands out results that cannot reach into the cache", async () => {
-    const { tokens } = setup({ cache });
+    const { tokens } = createHarness({ cache });
     const { secret } = await tokens.create(readToken, alice);
     const first = await tokens.verifyToken(secret);
     if (!first.ok) throw new Error("expected a valid token");

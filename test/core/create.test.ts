@@ -1,12 +1,12 @@
 import { ForbiddenError, ValidationError } from "patkit";
 import { describe, expect, it } from "vitest";
-import { alice, aliceOwner, bob, projectP, repoP1, root, setup } from "./host.js";
+import { alice, aliceOwner, bob, createHarness, projectP, repoP1, root } from "../support/host.js";
 
 const readToken = { name: "ci", permissions: ["REPO_READ"] } as const;
 
 describe("create: who may create what", () => {
   it("lets a user create a personal token for themselves", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { token, secret } = await tokens.create({ owner: aliceOwner, ...readToken }, alice);
     expect(token).toMatchObject({
       name: "ci",
@@ -23,7 +23,7 @@ describe("create: who may create what", () => {
   });
 
   it("refuses a system admin creating a personal token for another user", async () => {
-    const { tokens, memory } = setup();
+    const { tokens, store: memory } = createHarness();
     await expect(tokens.create({ owner: aliceOwner, ...readToken }, root)).rejects.toBeInstanceOf(
       ForbiddenError,
     );
@@ -31,14 +31,14 @@ describe("create: who may create what", () => {
   });
 
   it("refuses any user creating a personal token for another user", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     await expect(tokens.create({ owner: aliceOwner, ...readToken }, bob)).rejects.toMatchObject({
       code: "FORBIDDEN",
     });
   });
 
   it("lets a project admin create a project token", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { token } = await tokens.create(
       { owner: projectP, name: "deploy", permissions: ["PROJECT_READ", "REPO_WRITE"] },
       alice,
@@ -48,14 +48,14 @@ describe("create: who may create what", () => {
   });
 
   it("refuses a project token to someone who only reads the project", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     await expect(tokens.create({ owner: projectP, ...readToken }, bob)).rejects.toBeInstanceOf(
       ForbiddenError,
     );
   });
 
   it("lets a repository admin, and only one, create a repository token", async () => {
-    const { tokens, host } = setup();
+    const { tokens, host } = createHarness();
     host.grantRepository("erin", "P", "R1", "ADMIN");
     const { token } = await tokens.create({ owner: repoP1, ...readToken }, { userId: "erin" });
     expect(token.owner).toEqual(repoP1);
@@ -69,14 +69,14 @@ describe("create: who may create what", () => {
   });
 
   it("refuses a project admin's token for a project they do not administer", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     await expect(
       tokens.create({ owner: { kind: "project", projectId: "Q" }, ...readToken }, alice),
     ).rejects.toBeInstanceOf(ForbiddenError);
   });
 
   it("refuses creation through a token, even for oneself", async () => {
-    const { tokens, memory } = setup();
+    const { tokens, store: memory } = createHarness();
     await expect(
       tokens.create({ owner: aliceOwner, ...readToken }, { userId: "alice", via: "token" }),
     ).rejects.toBeInstanceOf(ForbiddenError);
@@ -84,7 +84,7 @@ describe("create: who may create what", () => {
   });
 
   it("refuses creation through a principal that a verified token produced", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { secret } = await tokens.create({ owner: aliceOwner, ...readToken }, alice);
     const verified = await tokens.verifyToken(secret);
     if (!verified.ok) throw new Error("expected a valid token");
@@ -105,7 +105,7 @@ describe("create: input validation names the field", () => {
   }
 
   it("rejects a repository level below the project level on permissions", async () => {
-    const { tokens, memory } = setup();
+    const { tokens, store: memory } = createHarness();
     const error = await validationError(() =>
       tokens.create(
         { owner: aliceOwner, name: "x", permissions: ["PROJECT_WRITE", "REPO_READ"] },
@@ -117,7 +117,7 @@ describe("create: input validation names the field", () => {
   });
 
   it("rejects a project level on a repository token on permissions", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const error = await validationError(() =>
       tokens.create(
         { owner: repoP1, name: "x", permissions: ["PROJECT_READ", "REPO_READ"] },
@@ -128,7 +128,7 @@ describe("create: input validation names the field", () => {
   });
 
   it("rejects unknown permission names, with the index in the path", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const error = await validationError(() =>
       tokens.create(
         { owner: aliceOwner, name: "x", permissions: ["REPO_READ", "SYS_ADMIN"] as never },
@@ -139,7 +139,7 @@ describe("create: input validation names the field", () => {
   });
 
   it("rejects an empty or whitespace name, and control characters", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     for (const name of ["", "   ", "a\nb", "x".repeat(256)]) {
       const error = await validationError(() =>
         tokens.create({ owner: aliceOwner, name, permissions: ["REPO_READ"] }, alice),
@@ -149,7 +149,7 @@ describe("create: input validation names the field", () => {
   });
 
   it("rejects a malformed owner with the owner's field path", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const error = await validationError(() =>
       tokens.create(
         { owner: { kind: "repository", projectId: "P" } as never, ...readToken },
@@ -160,7 +160,7 @@ describe("create: input validation names the field", () => {
   });
 
   it("rejects expiry days that are not positive whole numbers", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     for (const expiryDays of [0, -1, 1.5, Number.NaN, "7"]) {
       const error = await validationError(() =>
         tokens.create({ owner: aliceOwner, ...readToken, expiryDays: expiryDays as never }, alice),
@@ -170,7 +170,7 @@ describe("create: input validation names the field", () => {
   });
 
   it("rejects unknown input fields rather than ignoring them", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const error = await validationError(() =>
       tokens.create({ owner: aliceOwner, ...readToken, expiresAt: new Date() } as never, alice),
     );
@@ -178,7 +178,7 @@ describe("create: input validation names the field", () => {
   });
 
   it("rejects a missing actor with the actor's path", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const error = await validationError(() =>
       tokens.create({ owner: aliceOwner, ...readToken }, undefined as never),
     );
@@ -186,7 +186,7 @@ describe("create: input validation names the field", () => {
   });
 
   it("trims the name", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { token } = await tokens.create(
       { owner: aliceOwner, name: "  build  ", permissions: ["REPO_READ"] },
       alice,
@@ -197,7 +197,7 @@ describe("create: input validation names the field", () => {
 
 describe("create: names cannot spoof their surroundings", () => {
   it("refuses bidi overrides and line separators in names", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     for (const name of ["evil\u202Egnp.exe", "a\u2028b", "x\u2066y", "C1\u0085control"]) {
       const error = await tokens
         .create({ owner: aliceOwner, name, permissions: ["REPO_READ"] }, alice)

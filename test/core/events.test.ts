@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { alice, aliceOwner, root, setup } from "./host.js";
+import { alice, aliceOwner, createHarness, root } from "../support/host.js";
 
 describe("audit events", () => {
   it("emits created, updated and revoked after each change, with actor, time and view", async () => {
-    const { tokens, events, clock } = setup();
+    const { tokens, events, clock } = createHarness();
     const { token } = await tokens.create(
       { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] },
       alice,
@@ -26,7 +26,7 @@ describe("audit events", () => {
   });
 
   it("emits nothing for a refused change", async () => {
-    const { tokens, events } = setup();
+    const { tokens, events } = createHarness();
     await tokens
       .create({ owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] }, { userId: "bob" })
       .catch(() => {});
@@ -36,7 +36,7 @@ describe("audit events", () => {
   it("survives a throwing hook: the change stands and the error goes to onError", async () => {
     const errors: unknown[] = [];
     const boom = new Error("audit log down");
-    const { tokens, memory } = setup({
+    const { tokens, store: memory } = createHarness({
       onEvent: () => {
         throw boom;
       },
@@ -55,7 +55,7 @@ describe("audit events", () => {
   });
 
   it("survives a rejecting hook and a throwing onError", async () => {
-    const { tokens } = setup({
+    const { tokens } = createHarness({
       onEvent: () => Promise.reject(new Error("later")),
       onError: () => {
         throw new Error("error hook down too");
@@ -71,7 +71,7 @@ describe("audit events", () => {
 
   it("hands the rejection of an async hook to onError", async () => {
     const errors: unknown[] = [];
-    const { tokens } = setup({
+    const { tokens } = createHarness({
       onEvent: () => Promise.reject(new Error("later")),
       onError: (error, context) => {
         errors.push([String(error), context]);

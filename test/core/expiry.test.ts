@@ -1,13 +1,13 @@
 import { ExpiryImmutableError, PolicyViolationError } from "patkit";
 import { describe, expect, it } from "vitest";
-import { alice, aliceOwner, root, setup } from "./host.js";
+import { alice, aliceOwner, createHarness, root } from "../support/host.js";
 
 const DAY = 24 * 60 * 60 * 1000;
 const readToken = { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] } as const;
 
 describe("expiry", () => {
   it("sets expiresAt exactly expiryDays x 24 hours after creation", async () => {
-    const { tokens, clock } = setup();
+    const { tokens, clock } = createHarness();
     // 2026-03-29 is a DST change in Europe: no calendar rounding may creep in.
     clock.set("2026-03-28T10:15:30.123Z");
     const { token } = await tokens.create({ ...readToken, expiryDays: 2 }, alice);
@@ -16,7 +16,7 @@ describe("expiry", () => {
   });
 
   it("expires from the instant now >= expiresAt, not a millisecond before", async () => {
-    const { tokens, clock } = setup();
+    const { tokens, clock } = createHarness();
     const { token, secret } = await tokens.create({ ...readToken, expiryDays: 1 }, alice);
     clock.advance(DAY - 1);
     expect((await tokens.verifyToken(secret)).ok).toBe(true);
@@ -31,7 +31,7 @@ describe("expiry", () => {
   });
 
   it("keeps expired tokens listed with their status", async () => {
-    const { tokens, clock } = setup();
+    const { tokens, clock } = createHarness();
     await tokens.create({ ...readToken, expiryDays: 1 }, alice);
     clock.advance(2 * DAY);
     const { items } = await tokens.list({ owner: aliceOwner }, alice);
@@ -39,7 +39,7 @@ describe("expiry", () => {
   });
 
   it("refuses to change a set expiry, by days or by date, and changes nothing", async () => {
-    const { tokens, events } = setup();
+    const { tokens, events } = createHarness();
     const { token } = await tokens.create({ ...readToken, expiryDays: 7 }, alice);
     await expect(tokens.update(token.id, { expiryDays: 30 }, alice)).rejects.toBeInstanceOf(
       ExpiryImmutableError,
@@ -63,7 +63,7 @@ describe("expiry", () => {
   });
 
   it("lets a token without expiry be given one, once", async () => {
-    const { tokens, clock } = setup();
+    const { tokens, clock } = createHarness();
     const { token, secret } = await tokens.create(readToken, alice);
     clock.advance(DAY);
     const updated = await tokens.update(token.id, { expiryDays: 3 }, alice);
@@ -76,7 +76,7 @@ describe("expiry", () => {
   });
 
   it("holds a newly given expiry to the policy's maximum", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { token } = await tokens.create(readToken, alice);
     await tokens.setPolicy({ expiryRequired: true, maxExpiryDays: 10 }, root);
     await expect(tokens.update(token.id, { expiryDays: 11 }, alice)).rejects.toBeInstanceOf(
@@ -86,7 +86,7 @@ describe("expiry", () => {
   });
 
   it("refuses an explicit expiry in the past", async () => {
-    const { tokens, clock } = setup();
+    const { tokens, clock } = createHarness();
     const { token } = await tokens.create(readToken, alice);
     const error = await tokens
       .update(token.id, { expiresAt: new Date(clock.now().getTime() - 1) }, alice)

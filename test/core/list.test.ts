@@ -1,10 +1,10 @@
 import { ForbiddenError, ValidationError } from "patkit";
 import { describe, expect, it } from "vitest";
-import { alice, aliceOwner, bob, projectP, root, setup } from "./host.js";
+import { alice, aliceOwner, bob, createHarness, projectP, root } from "../support/host.js";
 
 describe("listing", () => {
   async function createMany(n: number) {
-    const context = setup();
+    const context = createHarness();
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
       context.clock.advance(i % 3 === 0 ? 0 : 1000); // some share a creation instant

@@ -1,12 +1,12 @@
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "patkit";
 import { describe, expect, it } from "vitest";
-import { alice, aliceOwner, bob, projectP, root, setup } from "./host.js";
+import { alice, aliceOwner, bob, createHarness, projectP, root } from "../support/host.js";
 
 const readToken = { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] } as const;
 
 describe("editing", () => {
   it("lets the owner rename and change permissions, bumping nothing else", async () => {
-    const { tokens, events } = setup();
+    const { tokens, events } = createHarness();
     const { token } = await tokens.create(readToken, alice);
     const updated = await tokens.update(
       token.id,
@@ -27,14 +27,14 @@ describe("editing", () => {
   });
 
   it("lets a system admin edit and revoke another user's token", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { token } = await tokens.create(readToken, alice);
     expect((await tokens.update(token.id, { name: "by admin" }, root)).name).toBe("by admin");
     expect((await tokens.revoke(token.id, root)).status).toBe("revoked");
   });
 
   it("lets a project admin edit and revoke project tokens, and nobody else but system admins", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { token } = await tokens.create(
       { owner: projectP, name: "p", permissions: ["REPO_READ"] },
       alice,
@@ -48,7 +48,7 @@ describe("editing", () => {
   });
 
   it("refuses another user editing a personal token", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { token } = await tokens.create(readToken, alice);
     await expect(tokens.update(token.id, { name: "mine now" }, bob)).rejects.toBeInstanceOf(
       ForbiddenError,
@@ -57,7 +57,7 @@ describe("editing", () => {
   });
 
   it("refuses editing and revoking through a token", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { token } = await tokens.create(readToken, alice);
     const viaToken = { userId: "alice", via: "token" } as const;
     await expect(tokens.update(token.id, { name: "x" }, viaToken)).rejects.toBeInstanceOf(
@@ -68,7 +68,7 @@ describe("editing", () => {
   });
 
   it("validates new permissions against the token's kind", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { token } = await tokens.create(
       {
         owner: { kind: "repository", projectId: "P", repositoryId: "R1" },
@@ -85,13 +85,13 @@ describe("editing", () => {
   });
 
   it("refuses an empty edit", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { token } = await tokens.create(readToken, alice);
     await expect(tokens.update(token.id, {}, alice)).rejects.toBeInstanceOf(ValidationError);
   });
 
   it("refuses editing a revoked token", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { token } = await tokens.create(readToken, alice);
     await tokens.revoke(token.id, alice);
     await expect(tokens.update(token.id, { name: "back" }, alice)).rejects.toBeInstanceOf(
@@ -100,7 +100,7 @@ describe("editing", () => {
   });
 
   it("gives one of two concurrent edits a ConflictError, losing neither silently", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { token } = await tokens.create(readToken, alice);
     const results = await Promise.allSettled([
       tokens.update(token.id, { name: "first" }, alice),
@@ -116,7 +116,7 @@ describe("editing", () => {
   });
 
   it("answers NotFoundError for an unknown id", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     await expect(tokens.get("nope", alice)).rejects.toBeInstanceOf(NotFoundError);
     await expect(tokens.update("nope", { name: "x" }, alice)).rejects.toBeInstanceOf(NotFoundError);
     await expect(tokens.revoke("nope", alice)).rejects.toBeInstanceOf(NotFoundError);
@@ -125,7 +125,7 @@ describe("editing", () => {
 
 describe("revoking", () => {
   it("makes verification fail with reason revoked, and keeps the token listed as revoked", async () => {
-    const { tokens, clock, events } = setup();
+    const { tokens, clock, events } = createHarness();
     const { token, secret } = await tokens.create(readToken, alice);
     clock.advance(1000);
     const revoked = await tokens.revoke(token.id, alice);
@@ -142,7 +142,7 @@ describe("revoking", () => {
   });
 
   it("is idempotent: a second revoke keeps the first time and emits nothing", async () => {
-    const { tokens, clock, events } = setup();
+    const { tokens, clock, events } = createHarness();
     const { token } = await tokens.create(readToken, alice);
     const first = await tokens.revoke(token.id, alice);
     clock.advance(5000);
@@ -152,7 +152,7 @@ describe("revoking", () => {
   });
 
   it("reports revoked over expired for a token that is both", async () => {
-    const { tokens, clock } = setup();
+    const { tokens, clock } = createHarness();
     const { token, secret } = await tokens.create({ ...readToken, expiryDays: 1 }, alice);
     await tokens.revoke(token.id, alice);
     clock.advance(2 * 24 * 60 * 60 * 1000);
@@ -162,7 +162,7 @@ describe("revoking", () => {
 
 describe("purging", () => {
   it("deletes revoked and expired tokens for system admins, keeping live ones", async () => {
-    const { tokens, clock, memory } = setup();
+    const { tokens, clock, store: memory } = createHarness();
     const live = await tokens.create(readToken, alice);
     const revoked = await tokens.create(readToken, alice);
     await tokens.create({ ...readToken, expiryDays: 1 }, alice);

@@ -1,22 +1,26 @@
 import { createAccessTokens, type TokenStore, ValidationError } from "patkit";
 import { createMemoryStore } from "patkit/memory";
 import { describe, expect, it } from "vitest";
-import { alice, aliceOwner, countingStore, setup } from "./host.js";
+import { countingStore } from "../support/counting-store.js";
+import { alice, aliceOwner, createHarness } from "../support/host.js";
 
 const readToken = { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] } as const;
 
 describe("peppers", () => {
   it("moves a deployment from no pepper to a pepper with null as the earlier entry", async () => {
-    const before = setup();
+    const before = createHarness();
     const { token, secret } = await before.tokens.create(readToken, alice);
-    const hashBefore = before.memory.findById(token.id)?.secretHash;
+    const hashBefore = before.store.findById(token.id)?.secretHash;
 
-    const after = setup({ store: before.memory, pepper: ["a-new-pepper-of-some-length", null] });
+    const after = createHarness({
+      store: before.store,
+      pepper: ["a-new-pepper-of-some-length", null],
+    });
     expect((await after.tokens.verifyToken(secret)).ok).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(before.memory.findById(token.id)?.secretHash).not.toEqual(hashBefore); // re-hashed
+    expect(before.store.findById(token.id)?.secretHash).not.toEqual(hashBefore); // re-hashed
 
-    const peppered = setup({ store: before.memory, pepper: "a-new-pepper-of-some-length" });
+    const peppered = createHarness({ store: before.store, pepper: "a-new-pepper-of-some-length" });
     expect((await peppered.tokens.verifyToken(secret)).ok).toBe(true);
     expect((await before.tokens.verifyToken(secret)).ok).toBe(false); // no pepper no longer matches
   });
@@ -42,12 +46,12 @@ describe("peppers", () => {
 
 describe("peppers with the verification cache", () => {
   it("re-hashes once: the cached record with the old hash is dropped after the write", async () => {
-    const before = setup({ pepper: "old-pepper" });
+    const before = createHarness({ pepper: "old-pepper" });
     const { secret } = await before.tokens.create(readToken, alice);
     // A store without a change feed: this instance must drop its own cached entry itself.
-    const { watch: _, ...withoutWatch } = Object.getOwnPropertyDescriptors(before.memory);
+    const { watch: _, ...withoutWatch } = Object.getOwnPropertyDescriptors(before.store);
     const counting = countingStore(Object.defineProperties({}, withoutWatch) as TokenStore);
-    const after = setup({
+    const after = createHarness({
       store: counting.store,
       pepper: ["new-pepper", "old-pepper"],
       cache: { ttlMs: 60_000, maxEntries: 10 },
@@ -56,7 +60,7 @@ describe("peppers with the verification cache", () => {
       expect((await after.tokens.verifyToken(secret)).ok).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
-    expect(counting.counts.get("updateIfVersion")).toBe(1);
-    expect(counting.counts.get("findById")).toBe(2); // first read, then the re-hashed record
+    expect(counting.count("updateIfVersion")).toBe(1);
+    expect(counting.count("findById")).toBe(2); // first read, then the re-hashed record
   });
 });

@@ -7,19 +7,19 @@ import {
   ValidationError,
 } from "patkit";
 import { describe, expect, it } from "vitest";
-import { alice, aliceOwner, bob, projectP, root, setup } from "./host.js";
+import { alice, aliceOwner, bob, createHarness, projectP, root } from "../support/host.js";
 
 const readToken = { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] } as const;
 
 describe("the global policy", () => {
   it("starts permissive", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     expect(await tokens.getPolicy()).toEqual(DEFAULT_POLICY);
     expect(DEFAULT_POLICY).toStrictEqual({ expiryRequired: false, maxExpiryDays: null });
   });
 
   it("leaves maxTokensPerOwner out of the policy when there is no limit", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const set = await tokens.setPolicy({ expiryRequired: true, maxExpiryDays: 30 }, root);
     expect(set).toStrictEqual({ expiryRequired: true, maxExpiryDays: 30 });
     expect(await tokens.getPolicy()).toStrictEqual({ expiryRequired: true, maxExpiryDays: 30 });
@@ -32,7 +32,7 @@ describe("the global policy", () => {
   });
 
   it("is set by system admins only, and never through a token", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const policy = { expiryRequired: true, maxExpiryDays: 90, maxTokensPerOwner: 5 };
     await expect(tokens.setPolicy(policy, alice)).rejects.toBeInstanceOf(ForbiddenError);
     await expect(tokens.setPolicy(policy, { userId: "root", via: "token" })).rejects.toBeInstanceOf(
@@ -44,7 +44,7 @@ describe("the global policy", () => {
   });
 
   it("rejects an invalid policy naming the field, and keeps the old one", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const error = await tokens
       .setPolicy({ expiryRequired: true, maxExpiryDays: 0 }, root)
       .catch((e) => e);
@@ -54,14 +54,14 @@ describe("the global policy", () => {
   });
 
   it("refuses a token without expiry when expiry is required", async () => {
-    const { tokens, memory } = setup();
+    const { tokens, store: memory } = createHarness();
     await tokens.setPolicy({ expiryRequired: true, maxExpiryDays: 30 }, root);
     await expect(tokens.create(readToken, alice)).rejects.toBeInstanceOf(PolicyViolationError);
     expect(memory.size).toBe(0);
   });
 
   it("refuses an expiry beyond the maximum and accepts the maximum itself", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     await tokens.setPolicy({ expiryRequired: true, maxExpiryDays: 30 }, root);
     await expect(tokens.create({ ...readToken, expiryDays: 31 }, alice)).rejects.toMatchObject({
       code: "POLICY_VIOLATION",
@@ -71,7 +71,7 @@ describe("the global policy", () => {
   });
 
   it("keeps existing tokens working after a stricter policy, and lists them as not compliant", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { token, secret } = await tokens.create(readToken, alice);
     const policy = await tokens.setPolicy({ expiryRequired: true, maxExpiryDays: 30 }, root);
     expect((await tokens.verifyToken(secret)).ok).toBe(true);
@@ -91,7 +91,7 @@ describe("the global policy", () => {
   });
 
   it("emits policy.updated with the new and previous policy", async () => {
-    const { tokens, events } = setup();
+    const { tokens, events } = createHarness();
     await tokens.setPolicy(
       { expiryRequired: false, maxExpiryDays: null, maxTokensPerOwner: 3 },
       root,
@@ -109,7 +109,7 @@ describe("the global policy", () => {
 
 describe("the per-owner limit", () => {
   it("refuses the token after the limit, for that owner only", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     await tokens.setPolicy(
       { expiryRequired: false, maxExpiryDays: null, maxTokensPerOwner: 2 },
       root,
@@ -125,7 +125,7 @@ describe("the per-owner limit", () => {
   });
 
   it("counts neither revoked nor expired tokens", async () => {
-    const { tokens, clock } = setup();
+    const { tokens, clock } = createHarness();
     await tokens.setPolicy(
       { expiryRequired: false, maxExpiryDays: null, maxTokensPerOwner: 2 },
       root,
@@ -140,7 +140,7 @@ describe("the per-owner limit", () => {
   });
 
   it("holds under 50 concurrent creates against a limit of 10", async () => {
-    const { tokens, memory } = setup();
+    const { tokens, store: memory } = createHarness();
     await tokens.setPolicy(
       { expiryRequired: false, maxExpiryDays: null, maxTokensPerOwner: 10 },
       root,
@@ -158,7 +158,7 @@ describe("the per-owner limit", () => {
 
 describe("listing tokens that do not comply", () => {
   it("finds the live tokens a stricter policy would refuse, page by page", async () => {
-    const { tokens, clock } = setup();
+    const { tokens, clock } = createHarness();
     const forever = [];
     for (let i = 0; i < 5; i++)
       forever.push((await tokens.create({ ...readToken, name: `f${i}` }, alice)).token.id);

@@ -1,11 +1,11 @@
 import { inspect } from "node:util";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { describe, expect, it } from "vitest";
-import { alice, aliceOwner, setup } from "./host.js";
+import { alice, aliceOwner, createHarness } from "../support/host.js";
 
 describe("the secret is shown once and held nowhere", () => {
   it("keeps the secret out of JSON and inspect output of the create result, yet readable", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const created = await tokens.create(
       { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] },
       alice,
@@ -18,7 +18,7 @@ describe("the secret is shown once and held nowhere", () => {
   });
 
   it("stores only a hash: no stored field holds the secret or its secret part", async () => {
-    const { tokens, memory } = setup();
+    const { tokens, store: memory } = createHarness();
     const { token, secret } = await tokens.create(
       { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] },
       alice,
@@ -32,7 +32,7 @@ describe("the secret is shown once and held nowhere", () => {
   });
 
   it("keeps secret and hash out of views, verify results, events and errors", async () => {
-    const { tokens, memory, events } = setup();
+    const { tokens, store: memory, events } = createHarness();
     const { token, secret } = await tokens.create(
       { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] },
       alice,

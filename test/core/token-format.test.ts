@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+// Internal on purpose: this file tests the token format's own parts (base 62, CRC-32).
 import { base62Digit, encodeBase62Fixed } from "../../src/core/base62.js";
 import { crc32Ascii } from "../../src/core/crc32.js";
 import {

@@ -1,11 +1,16 @@
 import { StoreUnavailableError, ValidationError } from "patkit";
 import { describe, expect, it } from "vitest";
-import { generateToken } from "../../src/core/token-format.js";
-import { alice, aliceOwner, projectP, repoP1, setup } from "./host.js";
+import { alice, aliceOwner, createHarness, projectP, repoP1 } from "../support/host.js";
+import {
+  formatToken,
+  ID_LENGTH,
+  SECRET_LENGTH,
+  withOtherSecret,
+} from "../support/token-strings.js";
 
 describe("verifyToken", () => {
   it("accepts a live token and names its principal", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { token, secret } = await tokens.create(
       { owner: aliceOwner, name: "ci", permissions: ["REPO_WRITE"] },
       alice,
@@ -25,12 +30,12 @@ describe("verifyToken", () => {
   });
 
   it("returns malformed without touching the store for anything that fails the format", async () => {
-    const { tokens, counting } = setup();
+    const { tokens, counting } = createHarness();
     const { secret } = await tokens.create(
       { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] },
       alice,
     );
-    const before = counting.total();
+    const before = counting.count();
     const lastChar = secret.at(-1) === "A" ? "B" : "A";
     const inputs: unknown[] = [
       `${secret.slice(0, -1)}${lastChar}`, // bad checksum
@@ -48,48 +53,48 @@ describe("verifyToken", () => {
     for (const input of inputs) {
       expect(await tokens.verifyToken(input as string)).toEqual({ ok: false, reason: "malformed" });
     }
-    expect(counting.total()).toBe(before);
+    expect(counting.count()).toBe(before);
   });
 
   it("returns unknown for a well-formed token that was never issued, after one lookup", async () => {
-    const { tokens, counting } = setup();
-    const before = counting.counts.get("findById") ?? 0;
-    expect(await tokens.verifyToken(generateToken("pat").token)).toEqual({
+    const { tokens, counting } = createHarness();
+    const before = counting.count("findById");
+    expect(
+      await tokens.verifyToken(
+        formatToken("pat", "i".repeat(ID_LENGTH), "s".repeat(SECRET_LENGTH)),
+      ),
+    ).toEqual({
       ok: false,
       reason: "unknown",
     });
-    expect(counting.counts.get("findById")).toBe(before + 1);
+    expect(counting.count("findById")).toBe(before + 1);
   });
 
   it("returns unknown for a real id with a wrong secret", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { secret } = await tokens.create(
       { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] },
       alice,
     );
     // Same id, another secret, valid checksum: only the hash tells them apart.
-    const forged = generateToken("pat").token;
-    const body = secret.slice(4, 20) + forged.slice(20, 63);
-    const { crc32Ascii } = await import("../../src/core/crc32.js");
-    const { encodeBase62Fixed } = await import("../../src/core/base62.js");
-    const candidate = `pat_${body}${encodeBase62Fixed(crc32Ascii(body), 6)}`;
+    const candidate = withOtherSecret(secret, "s".repeat(SECRET_LENGTH));
     expect(await tokens.verifyToken(candidate)).toEqual({ ok: false, reason: "unknown" });
   });
 
   it("rejects a token of another prefix even when it is otherwise valid", async () => {
-    const { tokens } = setup({ prefix: "acme" });
+    const { tokens } = createHarness({ prefix: "acme" });
     const { secret } = await tokens.create(
       { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] },
       alice,
     );
     expect(secret.startsWith("acme_")).toBe(true);
     expect((await tokens.verifyToken(secret)).ok).toBe(true);
-    const other = setup();
+    const other = createHarness();
     expect(await other.tokens.verifyToken(secret)).toEqual({ ok: false, reason: "malformed" });
   });
 
   it("fails with inactive_owner when the token's user is inactive", async () => {
-    const { tokens, host } = setup();
+    const { tokens, host } = createHarness();
     const { token, secret } = await tokens.create(
       { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] },
       alice,
@@ -103,7 +108,7 @@ describe("verifyToken", () => {
   });
 
   it("rejects (fails closed) when the store is unavailable", async () => {
-    const { tokens, memory } = setup();
+    const { tokens, store: memory } = createHarness();
     const { secret } = await tokens.create(
       { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] },
       alice,
@@ -117,7 +122,7 @@ describe("verifyToken", () => {
   });
 
   it("throws a ValidationError for a malformed requirement (a caller bug, not a bad token)", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const error = await tokens
       .verifyToken("pat_x", { permission: "REPO_SUPER", projectId: "" } as never)
       .catch((e) => e);
@@ -128,7 +133,7 @@ describe("verifyToken", () => {
 
 describe("verifyToken with a requirement", () => {
   it("caps a personal token by its own level", async () => {
-    const { tokens, host } = setup();
+    const { tokens, host } = createHarness();
     host.grantProject("alice", "Q", "ADMIN");
     const { secret } = await tokens.create(
       { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] },
@@ -161,7 +166,7 @@ describe("verifyToken with a requirement", () => {
   });
 
   it("caps a personal token by its user's current permission, asked at verify time", async () => {
-    const { tokens, host } = setup();
+    const { tokens, host } = createHarness();
     host.grantProject("bob", "P", "WRITE");
     const { secret } = await tokens.create(
       {
@@ -185,7 +190,7 @@ describe("verifyToken with a requirement", () => {
   });
 
   it("passes the resource to the host exactly as required", async () => {
-    const { tokens, host } = setup();
+    const { tokens, host } = createHarness();
     const { secret } = await tokens.create(
       { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] },
       alice,
@@ -206,7 +211,7 @@ describe("verifyToken with a requirement", () => {
   });
 
   it("lets a project token reach its project and every repository in it, and nothing else", async () => {
-    const { tokens, host } = setup();
+    const { tokens, host } = createHarness();
     const { secret } = await tokens.create(
       { owner: projectP, name: "p", permissions: ["PROJECT_READ", "REPO_WRITE"] },
       alice,
@@ -249,7 +254,7 @@ describe("verifyToken with a requirement", () => {
   });
 
   it("lets a repository token reach that repository only", async () => {
-    const { tokens } = setup();
+    const { tokens } = createHarness();
     const { secret } = await tokens.create(
       { owner: repoP1, name: "r", permissions: ["REPO_WRITE"] },
       alice,

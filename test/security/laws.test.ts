@@ -11,6 +11,7 @@ import {
 } from "patkit";
 import { createMemoryStore } from "patkit/memory";
 import { describe, expect, it } from "vitest";
+// Internal on purpose: these laws are about the token format module itself.
 import { generateToken, parseToken } from "../../src/core/token-format.js";
 import { base62 } from "../support/arbitraries.js";
 import { FUZZ_RUNS, fuzzRuns, fuzzTimeout } from "../support/fuzz.js";

@@ -1,4 +1,5 @@
-import type { Pepper, TokenRecord, TokenStore } from "patkit";
+import type { Pepper, TokenStore } from "patkit";
+import type { TokenRecord } from "patkit/store";
 import { describe, expect, it } from "vitest";
 import { faultyStore } from "../support/faulty-store.js";
 import { alice, aliceOwner, createHarness } from "../support/host.js";

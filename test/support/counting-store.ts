@@ -1,4 +1,5 @@
-import { REQUIRED_STORE_METHODS, type TokenStore } from "patkit";
+import type { TokenStore } from "patkit";
+import { REQUIRED_STORE_METHODS } from "patkit/store";
 
 /** The names of the methods of the storage port. */
 export type StoreMethod = Exclude<keyof TokenStore, symbol>;
@@ -30,11 +31,12 @@ export function countingStore(inner: TokenStore): CountingStore {
   const inFlight = new Set<Promise<unknown>>();
   const wrapper: Partial<Record<StoreMethod, unknown>> = {};
   for (const method of STORE_METHODS) {
-    const original = inner[method] as ((...args: unknown[]) => unknown) | undefined;
-    if (typeof original !== "function") continue;
+    if (typeof inner[method] !== "function") continue;
     wrapper[method] = (...args: unknown[]) => {
       calls.push(method);
-      const result = original.apply(inner, args);
+      // Looked up per call, so a test may replace a method of the inner store afterwards.
+      const current = inner[method] as (...args: unknown[]) => unknown;
+      const result = current.apply(inner, args);
       if (result instanceof Promise) {
         const settled = result.then(
           () => {},

@@ -11,7 +11,7 @@ import {
   type Resource,
   type TokenStore,
 } from "patkit";
-import { createMemoryStore } from "patkit/memory";
+import { createMemoryStore, type MemoryStore } from "patkit/memory";
 import { type CountingStore, countingStore } from "./counting-store.js";
 
 /** A level of access a host grants a user on a project or a repository. */
@@ -34,6 +34,7 @@ export function createHost() {
   const systemAdmins = new Set<string>();
   const inactive = new Set<string>();
   const usernames = new Map<string, string>();
+  const calls: { userId: string; permission: Permission; resource: Resource }[] = [];
   const key = (...parts: string[]) => JSON.stringify(parts);
 
   /** The user's level on a resource, as a rank (0 for none), in the permission's scope. */
@@ -46,8 +47,10 @@ export function createHost() {
   }
 
   const access: HostAccess = {
-    hasPermission: (userId, permission, resource) =>
-      rankOn(userId, permission.startsWith("PROJECT_"), resource) >= rankOf(permission),
+    hasPermission(userId, permission, resource) {
+      calls.push({ userId, permission, resource });
+      return rankOn(userId, permission.startsWith("PROJECT_"), resource) >= rankOf(permission);
+    },
     isSystemAdmin: (userId) => systemAdmins.has(userId),
     isActiveUser: (userId) => !inactive.has(userId),
     usernameOf: (userId) => usernames.get(userId) ?? userId,
@@ -55,11 +58,19 @@ export function createHost() {
 
   return {
     access,
+    /** Every `hasPermission` question patkit asked, in order. */
+    calls,
     grantProject(userId: string, projectId: string, level: Level) {
       projectGrants.set(key(userId, projectId), RANK[level]);
     },
     grantRepository(userId: string, projectId: string, repositoryId: string, level: Level) {
       repositoryGrants.set(key(userId, projectId, repositoryId), RANK[level]);
+    },
+    /** Takes every project and repository grant away from the user. */
+    removeAllGrants(userId: string) {
+      for (const grants of [projectGrants, repositoryGrants]) {
+        for (const k of [...grants.keys()]) if (JSON.parse(k)[0] === userId) grants.delete(k);
+      }
     },
     makeSystemAdmin(userId: string) {
       systemAdmins.add(userId);
@@ -83,8 +94,10 @@ export interface ReportedError {
 }
 
 /** A token service with everything a test looks at. */
-export interface Harness {
+export interface Harness<S extends TokenStore = TokenStore> {
   readonly tokens: AccessTokens;
+  /** The store the service runs on, without the counting wrapper. */
+  readonly store: S;
   readonly host: Host;
   readonly clock: ManualClock;
   /** Counts the calls the service makes to its store. */
@@ -106,15 +119,16 @@ export const repoP1 = { kind: "repository", projectId: "P", repositoryId: "R1" }
  * where alice administers project P, bob reads it, and root is a system admin. Events and
  * reported errors are collected.
  */
-export function createHarness(
-  options: Partial<AccessTokensOptions> & { store?: TokenStore; clock?: ManualClock } = {},
-): Harness {
+export function createHarness<S extends TokenStore = MemoryStore>(
+  options: Partial<AccessTokensOptions> & { store?: S; clock?: ManualClock } = {},
+): Harness<S> {
   const host = createHost();
   host.grantProject("alice", "P", "ADMIN");
   host.grantProject("bob", "P", "READ");
   host.makeSystemAdmin("root");
   const clock = options.clock ?? createManualClock("2026-01-01T00:00:00.000Z");
-  const counting = countingStore(options.store ?? createMemoryStore());
+  const store = options.store ?? (createMemoryStore() as TokenStore as S);
+  const counting = countingStore(store);
   const events: AccessTokenEvent[] = [];
   const errors: ReportedError[] = [];
   const tokens = createAccessTokens({
@@ -129,5 +143,5 @@ export function createHarness(
     store: counting.store,
     clock,
   });
-  return { tokens, host, clock, counting, events, errors };
+  return { tokens, store, host, clock, counting, events, errors };
 }

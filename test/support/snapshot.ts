@@ -1,4 +1,5 @@
-import type { ListPosition, TokenRecord, TokenStore } from "patkit";
+import type { TokenStore } from "patkit";
+import type { ListPosition, TokenRecord } from "patkit/store";
 
 /**
  * Everything a store holds, read through the port itself (so it works for every adapter):

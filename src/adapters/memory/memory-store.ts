@@ -1,18 +1,20 @@
 import {
   ConflictError,
   ExpiryImmutableError,
+  LimitExceededError,
+  type Policy,
+  type TokenStore,
+} from "../../index.js";
+import {
   type InsertLimit,
   isLive,
-  LimitExceededError,
   type ListQuery,
   ownerKey,
-  type Policy,
   type StoreChange,
   type TokenPatch,
   type TokenRecord,
-  type TokenStore,
   type TouchEntry,
-} from "../../index.js";
+} from "../../store/index.js";
 import { cloneRecord, comparePosition, recordForCaller } from "./records.js";
 
 /** A {@link TokenStore} in process memory, with the introspection tests and tools like. */

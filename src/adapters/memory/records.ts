@@ -1,5 +1,6 @@
 import { copyOwner } from "../../core/view.js";
-import type { ListPosition, Owner, TokenRecord } from "../../index.js";
+import type { Owner } from "../../index.js";
+import type { ListPosition, TokenRecord } from "../../store/index.js";
 
 // Two copy functions with the same body, on purpose. V8 pretenures objects by the place in the
 // code that allocates them: once the copies kept by the store (long-lived) and the copies handed

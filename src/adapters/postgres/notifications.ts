@@ -1,4 +1,5 @@
-import { type StoreChange, StoreUnavailableError, type Unwatch } from "../../index.js";
+import { StoreUnavailableError } from "../../index.js";
+import type { StoreChange, Unwatch } from "../../store/index.js";
 import type {
   ListenerConnection,
   ListenOptions,

@@ -1,15 +1,13 @@
-import {
-  type InsertLimit,
-  type ListQuery,
-  type Policy,
-  type StoreChange,
-  type TokenPatch,
-  type TokenRecord,
-  type TokenStore,
-  type TouchEntry,
-  type Unwatch,
-  ValidationError,
-} from "../../index.js";
+import { type Policy, type TokenStore, ValidationError } from "../../index.js";
+import type {
+  InsertLimit,
+  ListQuery,
+  StoreChange,
+  TokenPatch,
+  TokenRecord,
+  TouchEntry,
+  Unwatch,
+} from "../../store/index.js";
 import { type ListenOptions, type PostgresClient, takesNamedStatements } from "./client.js";
 import { type ErrorContext, toPatkitError } from "./errors.js";
 import { type SchemaOptions, type SqlNames, sqlNames } from "./names.js";

@@ -3,9 +3,9 @@ import {
   type Permission,
   type ProjectPermission,
   type RepositoryPermission,
-  type TokenRecord,
   ValidationError,
 } from "../../index.js";
+import type { TokenRecord } from "../../store/index.js";
 
 /**
  * The columns every read selects. Times come back as epoch milliseconds and the hash as hex,

@@ -1,6 +1,7 @@
 import type { PGlite } from "@electric-sql/pglite";
-import { type StoreChange, StoreUnavailableError, type TokenRecord } from "patkit";
+import { StoreUnavailableError } from "patkit";
 import { createPostgresStore, type ListenerConnection, type PostgresStore } from "patkit/postgres";
+import type { StoreChange, TokenRecord } from "patkit/store";
 import { createTestRecord, testInstant } from "patkit/testing";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";

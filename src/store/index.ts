@@ -1,0 +1,29 @@
+/**
+ * `patkit/store`: the kit for store authors. Everything a custom {@link TokenStore} needs
+ * (the records it keeps, the patches and queries it answers, the errors it throws) and the
+ * rules it shares with the built-in stores, apart from the application API in `patkit`.
+ * Prove a store with the conformance suite in `patkit/testing`.
+ *
+ * @packageDocumentation
+ */
+export {
+  ConflictError,
+  ExpiryImmutableError,
+  LimitExceededError,
+  StoreUnavailableError,
+} from "../core/errors.js";
+export {
+  type InsertLimit,
+  isLive,
+  type ListPosition,
+  type ListQuery,
+  ownerKey,
+  REQUIRED_STORE_METHODS,
+  type StoreChange,
+  type TokenPatch,
+  type TokenRecord,
+  type TokenStore,
+  type TouchEntry,
+  type Unwatch,
+} from "../core/store.js";
+export type { Awaitable, Owner, Permission, Policy } from "../core/types.js";
