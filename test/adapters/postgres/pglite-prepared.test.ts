@@ -1,6 +1,7 @@
 import type { PGlite } from "@electric-sql/pglite";
-import { type Awaitable, StoreUnavailableError, type TokenRecord } from "patkit";
+import { type Awaitable, StoreUnavailableError } from "patkit";
 import { createPostgresStore, migrate, type PostgresClient } from "patkit/postgres";
+import type { TokenRecord } from "patkit/store";
 import { comparableRecord, createTestRecord } from "patkit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPGlite, freshSchema, uniqueSchema } from "./support.js";
