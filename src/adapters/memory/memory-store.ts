@@ -15,7 +15,8 @@ import {
   type TokenRecord,
   type TouchEntry,
 } from "../../store/index.js";
-import { cloneRecord, comparePosition, recordForCaller } from "./records.js";
+import { PackedRecords } from "./packed-records.js";
+import { cloneRecord, comparePosition } from "./records.js";
 
 /** A {@link TokenStore} in process memory, with the introspection tests and tools like. */
 export interface MemoryStore extends TokenStore {
@@ -32,7 +33,8 @@ export interface MemoryStore extends TokenStore {
  * synchronously, which keeps `verifyToken` on it close to the cost of the hash.
  */
 export function createMemoryStore(): MemoryStore {
-  const records = new Map<string, TokenRecord>();
+  // Packed: about 400 bytes a token instead of 1 000; every read is a fresh copy.
+  const records = new PackedRecords();
   const idsByOwner = new Map<string, Set<string>>();
   let policy: Policy | null = null;
   const watchers = new Set<(change: StoreChange) => void>();
@@ -83,8 +85,7 @@ export function createMemoryStore(): MemoryStore {
     },
 
     findById(id: string): TokenRecord | null {
-      const record = records.get(id);
-      return record ? recordForCaller(record) : null;
+      return records.get(id) ?? null;
     },
 
     list(query: ListQuery): TokenRecord[] {
