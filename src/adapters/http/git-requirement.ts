@@ -51,9 +51,13 @@ const DUMB_FILES = new Set([
  *
  * `HEAD` is treated as `GET`. Anything else (another method, an unknown service, a path that
  * is not Git's, a repository path with `..`) is `null`. `url` is a path with its query
- * (`req.url` in Node), an absolute URL, or a `URL`. Total: it never throws.
+ * (`req.url` in Node), an absolute URL, or a `URL`. Total: it never throws. Both take
+ * `undefined` (Node types `req.method` and `req.url` so), which is `null` too.
  */
-export function parseGitRequest(method: string, url: string | URL): GitRequest | null {
+export function parseGitRequest(
+  method: string | undefined,
+  url: string | URL | undefined,
+): GitRequest | null {
   const parsed = toUrl(url);
   if (parsed === null || typeof method !== "string") return null;
   const verb = method.toUpperCase() === "HEAD" ? "GET" : method.toUpperCase();
@@ -89,21 +93,21 @@ export function parseGitRequest(method: string, url: string | URL): GitRequest |
  * ```
  */
 export function gitRequirement(
-  method: string,
-  url: string | URL,
+  method: string | undefined,
+  url: string | URL | undefined,
   resolveRepository: (
     repositoryPath: string,
     request: GitRequest,
   ) => GitRepositoryRef | null | undefined,
 ): Requirement | null;
 export function gitRequirement(
-  method: string,
-  url: string | URL,
+  method: string | undefined,
+  url: string | URL | undefined,
   resolveRepository: ResolveRepository,
 ): Awaitable<Requirement | null>;
 export function gitRequirement(
-  method: string,
-  url: string | URL,
+  method: string | undefined,
+  url: string | URL | undefined,
   resolveRepository: ResolveRepository,
 ): Awaitable<Requirement | null> {
   const git = parseGitRequest(method, url);
