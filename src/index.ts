@@ -2,6 +2,7 @@
  * patkit: HTTP access tokens (personal, project, repository) for Git servers and REST APIs.
  *
  * @packageDocumentation
+ * @module patkit
  */
 export {
   type AccessTokens,

@@ -14,8 +14,8 @@ const USAGE = `Usage: npm run demo -- [--port 7990] [--data-dir .data] [--self-t
 Starts patkit's demo Git server: every request is authenticated with an access token.
   --port       port on 127.0.0.1 (default 7990; 0 picks a free one)
   --data-dir   where repositories and the PGlite database live (default: .data in the repo)
-  --self-test  walk the whole story with the real git client in a temporary directory,
-               exit 1 on any surprise
+  --self-test  walk the whole story with the real git client in a temporary directory, and
+               the screens in Chromium when /usr/bin/chromium is installed; exit 1 on any surprise
 Environment: DATABASE_URL=postgres://... keeps tokens in PostgreSQL instead of PGlite.`;
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -100,6 +100,9 @@ async function printWelcome(
 patkit demo Git server: ${url}
   repositories and data: ${dataDir}
   tokens:                ${server.storage.description}
+
+Screens (HTTP access tokens in a browser): ${url}/login
+  sign in as alice, bob, carol or erin with the password "${DEMO_PASSWORD}"
 
 Users: alice (admin of PRJ), bob (reads PRJ), erin (writes PRJ/alpha), carol (system admin),
 dave (inactive). Projects: PRJ (alpha, beta), OPS (infra). Fresh tokens, valid 30 days:

@@ -5,6 +5,12 @@ import { createManualClock, DAY_MS } from "patkit";
 import { DemoClient, isAuthenticationFailure, isForbidden } from "./demo-client.js";
 import type { GitRun } from "./git.js";
 import { MANAGEMENT_PREFIX } from "./management-api.js";
+import {
+  CHROMIUM_MISSING,
+  chromiumInstalled,
+  launchChromium,
+  SCREEN_STORIES,
+} from "./screen-stories.js";
 import { type AuditEntry, startDemoServer } from "./server.js";
 import type { StorageChoice } from "./storage.js";
 
@@ -183,6 +189,22 @@ export async function runSelfTest(options: {
       );
       return jsonError(response, 409, "EXPIRY_IMMUTABLE");
     });
+
+    print("The screens, in Chromium:");
+    if (!chromiumInstalled()) print(`  skip  ${CHROMIUM_MISSING}`);
+    else {
+      const browser = await launchChromium();
+      try {
+        for (const story of SCREEN_STORIES) {
+          await check(story.name, async () => {
+            await story.run({ server, client, browser });
+            return true;
+          });
+        }
+      } finally {
+        await browser.close();
+      }
+    }
   } finally {
     await server.close();
     await rm(dataDir, { recursive: true, force: true });

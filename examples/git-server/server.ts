@@ -22,6 +22,7 @@ import { sendError, sendJson } from "./json.js";
 import { handleManagement, MANAGEMENT_PREFIX } from "./management-api.js";
 import { createBareRepositories } from "./repositories.js";
 import { openStorage, type Storage, type StorageChoice } from "./storage.js";
+import { createUi, type Ui } from "./ui/index.js";
 
 /** One line of the demo's audit trail. Never a secret: events and refusals carry none. */
 export type AuditEntry =
@@ -106,7 +107,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         path: new URL(request.url ?? "/", "http://localhost").pathname,
       }),
   };
-  const context = { tokens, host, auth, log, projectRoot };
+  const ui = createUi({ tokens, host, log, ...(options.clock ? { clock: options.clock } : {}) });
+  const context = { tokens, host, auth, log, projectRoot, ui };
 
   const server = createServer((request, response) => {
     handle(request, response, context).catch((error: unknown) => {
@@ -152,6 +154,8 @@ interface Context {
   readonly auth: HttpAuthOptions<IncomingMessage>;
   readonly log: (line: string) => void;
   readonly projectRoot: string;
+  /** The HTTP access token screens (sign-in, tokens, administration). */
+  readonly ui: Ui;
 }
 
 async function handle(request: IncomingMessage, response: ServerResponse, context: Context) {
@@ -165,11 +169,13 @@ async function handle(request: IncomingMessage, response: ServerResponse, contex
   }
   if (url.pathname.startsWith("/rest/api/1.0/"))
     return handleRestApi(request, response, url, context);
+  if (await context.ui.handle(request, response, url)) return;
   request.resume();
   if (url.pathname === "/" && method === "GET") {
     return sendJson(response, 200, {
       name: "patkit demo git server",
       git: "/scm/{project}/{repository}.git",
+      screens: "/login",
       management: `${MANAGEMENT_PREFIX}/users/{username} | /projects/{KEY} | /projects/{KEY}/repos/{slug} | /policy`,
     });
   }

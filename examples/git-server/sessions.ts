@@ -47,7 +47,8 @@ export async function managementActor(
   return { userId: auth.principal.userId, via: "token" };
 }
 
-function isDemoPassword(password: string): boolean {
+/** Whether `password` is the demo password, compared in constant time. */
+export function isDemoPassword(password: string): boolean {
   const given = Buffer.from(password);
   return given.length === DEMO_PASSWORD_BYTES.length && timingSafeEqual(given, DEMO_PASSWORD_BYTES);
 }

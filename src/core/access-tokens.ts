@@ -88,11 +88,29 @@ export interface AccessTokens {
    * Verifies a token string and, when given, that it meets `requirement`. Resolves to a result
    * for every bad token; rejects only when the store is unavailable (`StoreUnavailableError`)
    * or a host callback fails, so it fails closed.
+   *
+   * @example
+   * ```ts
+   * const result = await tokens.verifyToken(secret, { permission: "REPO_READ", projectId: "WEB", repositoryId: "site" });
+   * if (!result.ok) console.log(result.reason); // "expired", "revoked", "insufficient_permission", ...
+   * else console.log(result.principal.tokenId, result.token.name);
+   * ```
    */
   verifyToken(secret: string, requirement?: Requirement | null): Promise<VerifyResult>;
   /**
    * Verifies an `Authorization` header: `Bearer <token>` for every token, or `Basic` with a
    * personal token as the password and its owner's username.
+   *
+   * @example
+   * ```ts
+   * // In auth middleware: the header as the client sent it (or undefined).
+   * const result = await tokens.authenticate(request.headers.get("authorization"), {
+   *   permission: "REPO_WRITE",
+   *   projectId: "WEB",
+   *   repositoryId: "site",
+   * });
+   * if (!result.ok) return new Response(null, { status: result.reason === "insufficient_permission" ? 403 : 401 });
+   * ```
    */
   authenticate(
     authorizationHeader: string | null | undefined,
@@ -104,7 +122,28 @@ export interface AccessTokens {
   close(): Promise<void>;
 }
 
-/** Creates the token service. See {@link AccessTokensOptions}. */
+/**
+ * Creates the token service. See {@link AccessTokensOptions}.
+ *
+ * @example
+ * ```ts
+ * import { createAccessTokens } from "patkit";
+ * import { createMemoryStore } from "patkit/memory";
+ *
+ * const tokens = createAccessTokens({
+ *   store: createMemoryStore(),
+ *   access: {
+ *     hasPermission: (userId, permission, resource) => grants.allows(userId, permission, resource),
+ *     isSystemAdmin: (userId) => admins.has(userId),
+ *   },
+ *   pepper: process.env.PATKIT_PEPPER, // optional: HMAC the stored hashes
+ * });
+ * const { token, secret } = await tokens.create(
+ *   { owner: { kind: "user", userId: "alice" }, name: "laptop", permissions: ["REPO_WRITE"], expiryDays: 90 },
+ *   { userId: "alice" },
+ * );
+ * ```
+ */
 export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   checkOptions(options);
   const store = options.store;

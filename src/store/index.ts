@@ -5,6 +5,7 @@
  * Prove a store with the conformance suite in `patkit/testing`.
  *
  * @packageDocumentation
+ * @module patkit/store
  */
 export {
   ConflictError,

@@ -3,6 +3,7 @@
  * small helpers for adapter authors.
  *
  * @packageDocumentation
+ * @module patkit/testing
  */
 export {
   comparableRecord,

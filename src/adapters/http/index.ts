@@ -7,6 +7,7 @@
  * members of their requests and responses it uses.
  *
  * @packageDocumentation
+ * @module patkit/http
  */
 export {
   type AuthorizationProblem,

@@ -31,6 +31,14 @@ export interface MemoryStore extends TokenStore {
  * processes. It stores and returns copies, checks the per-owner limit and the version within
  * one synchronous step (so concurrent calls cannot interleave inside a write), and answers
  * synchronously, which keeps `verifyToken` on it close to the cost of the hash.
+ *
+ * @example
+ * ```ts
+ * import { createAccessTokens } from "patkit";
+ * import { createMemoryStore } from "patkit/memory";
+ *
+ * const tokens = createAccessTokens({ store: createMemoryStore(), access });
+ * ```
  */
 export function createMemoryStore(): MemoryStore {
   // Packed: about 400 bytes a token instead of 1 000; every read is a fresh copy.

@@ -3,6 +3,7 @@
  * with its migrations. The drivers are optional peer dependencies; this module imports neither.
  *
  * @packageDocumentation
+ * @module patkit/postgres
  */
 export type {
   ListenerConnection,

@@ -57,6 +57,18 @@ export interface PostgresStore extends TokenStore {
  * per-owner limit holds under concurrency (an advisory lock per owner inside the insert
  * function) and the database itself refuses to change a set expiry. Driver failures become
  * `StoreUnavailableError` with the cause attached.
+ *
+ * @example
+ * ```ts
+ * import pg from "pg"; // or: const db = await PGlite.create(), from "@electric-sql/pglite"
+ * import { createAccessTokens } from "patkit";
+ * import { createPostgresStore, migrate } from "patkit/postgres";
+ *
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * await migrate(pool); // at every start: versioned and idempotent
+ * const store = createPostgresStore({ client: pool, listen: { connect: () => pool.connect() } });
+ * const tokens = createAccessTokens({ store, access });
+ * ```
  */
 export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
   if (typeof options?.client?.query !== "function") {
