@@ -31,9 +31,26 @@ export {
   ValidationError,
   type ValidationIssue,
 } from "./core/errors.js";
-export type { AccessTokenEvent, ErrorContext, PolicyEvent, TokenEvent } from "./core/events.js";
+export type {
+  AccessTokenEvent,
+  ErrorContext,
+  ExpiryNoticeEvent,
+  PolicyEvent,
+  TokenEvent,
+  UserErasedEvent,
+} from "./core/events.js";
+export {
+  DEFAULT_EXPIRY_NOTICE_DAYS,
+  EXPIRED_NOTICE_WINDOW_MS,
+  type ExpiryNoticeOptions,
+} from "./core/expiry-notices.js";
 export type { Pepper } from "./core/hashing.js";
 export type { HostAccess } from "./core/host-access.js";
+export {
+  MAINTENANCE_BATCH_SIZE,
+  type MaintenanceInput,
+  type MaintenanceResult,
+} from "./core/maintenance.js";
 export type {
   CreatedToken,
   CreateTokenInput,
@@ -81,4 +98,9 @@ export type {
   TokenView,
   UserOwner,
 } from "./core/types.js";
+export type {
+  EraseUserInput,
+  EraseUserResult,
+  UserExport,
+} from "./core/user-data.js";
 export type { VerificationCacheOptions } from "./core/verification-cache.js";

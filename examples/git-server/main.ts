@@ -3,6 +3,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { AccessTokens, Actor, CreateTokenInput } from "patkit";
+import type { DemoHost } from "./demo-host.js";
+import { expiryMail, scheduleMaintenance } from "./expiry-mail.js";
 import { MANAGEMENT_PREFIX } from "./management-api.js";
 import { runSelfTest } from "./self-test.js";
 import { type AuditEntry, startDemoServer } from "./server.js";
@@ -47,14 +49,21 @@ async function main(): Promise<number> {
   }
   const dataDir = resolve(values["data-dir"]);
   await mkdir(dataDir, { recursive: true });
+  // Expiry notices print as the e-mail a host would send; the host is known once started.
+  let host: DemoHost | undefined;
   const server = await startDemoServer({
     dataDir,
     port,
     storage: storageFromEnvironment(dataDir),
-    onAudit: (entry) => console.log(describe(entry)),
+    onAudit: (entry) => {
+      const mail = entry.kind === "event" && host ? expiryMail(entry.event, host) : null;
+      console.log(mail ?? describe(entry));
+    },
     log: (line) => console.error(line),
   });
+  host = server.host;
   await printWelcome(server.url, server.tokens, server, dataDir);
+  const stopMaintenance = scheduleMaintenance(server.tokens, (line) => console.log(line));
 
   await new Promise<void>((done) => {
     const stop = () => done();
@@ -62,6 +71,7 @@ async function main(): Promise<number> {
     process.once("SIGTERM", stop);
   });
   console.log("\nStopping…");
+  stopMaintenance();
   await server.close();
   return 0;
 }
@@ -124,6 +134,7 @@ Token management API (demo sign-in: any user, password "${DEMO_PASSWORD}"):
   curl -u alice:${DEMO_PASSWORD} -X DELETE ${url}${MANAGEMENT_PREFIX}/projects/PRJ/${project.token.id}
   curl -u carol:${DEMO_PASSWORD} ${url}${MANAGEMENT_PREFIX}/policy
 
+Maintenance runs every minute: expiry notices print as the e-mails they would be.
 Refusals and token changes are logged below. Ctrl-C to stop.
 `);
 }
@@ -139,7 +150,10 @@ function describe(entry: AuditEntry): string {
   }
   const { event } = entry;
   const subject = event.token ? ` ${event.token.id} (${event.token.name})` : "";
-  return `${event.type}${subject} by ${event.actor.userId} via ${event.actor.via ?? "session"}`;
+  const by = event.actor
+    ? `by ${event.actor.userId} via ${event.actor.via ?? "session"}`
+    : "by patkit (maintenance)";
+  return `${event.type}${subject} ${by}`;
 }
 
 main().then(

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createManualClock, DAY_MS } from "patkit";
 import { DemoClient, isAuthenticationFailure, isForbidden } from "./demo-client.js";
+import { expiryMail } from "./expiry-mail.js";
 import type { GitRun } from "./git.js";
 import { MANAGEMENT_PREFIX } from "./management-api.js";
 import {
@@ -86,6 +87,21 @@ export async function runSelfTest(options: {
       expiryDays: 1,
     });
     print("  ok    a personal, a project, a repository and an expiring token");
+
+    print("Maintenance:");
+    await check("the one-day token gets its 1-day expiry notice, once", async () => {
+      const first = await server.tokens.runMaintenance();
+      const again = await server.tokens.runMaintenance();
+      const notices = audit.flatMap((entry) =>
+        entry.kind === "event" && entry.event.type === "token.expiring" ? [entry.event] : [],
+      );
+      const [notice] = notices;
+      if (first.notices !== 1 || again.notices !== 0 || notices.length !== 1 || !notice) {
+        return `expected one notice, got ${first.notices} then ${again.notices}`;
+      }
+      print(`        ${expiryMail(notice, server.host)}`);
+      return (notice.token.id === oneDay.id && notice.daysLeft === 1) || "the wrong notice";
+    });
 
     print("Git over HTTP:");
     await check("an anonymous clone is refused", async () =>

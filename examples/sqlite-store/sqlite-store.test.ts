@@ -15,7 +15,7 @@ describe("SQLite store beyond the suite", () => {
     const db = new Database(":memory:");
     createSqliteStore(db);
     db.prepare(`INSERT INTO tokens VALUES ('t1', 'n', 'user', '["user","u"]', 'u', NULL, NULL,
-      '["REPO_READ"]', zeroblob(32), 0, 'u', 1000, NULL, NULL, 1)`).run();
+      '["REPO_READ"]', zeroblob(32), 0, 'u', 1000, NULL, NULL, 1, NULL)`).run();
     expect(() => db.prepare("UPDATE tokens SET expires_at = 2000 WHERE id = 't1'").run()).toThrow(
       /expiry is written once/,
     );

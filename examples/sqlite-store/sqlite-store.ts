@@ -5,6 +5,7 @@
 import type Database from "better-sqlite3";
 import {
   ConflictError,
+  DAY_MS,
   ExpiryImmutableError,
   LimitExceededError,
   type Owner,
@@ -14,12 +15,19 @@ import {
   type TokenStore,
 } from "patkit";
 import {
+  type CreatedByQuery,
+  type DueNotice,
+  type DueNoticeQuery,
   type InsertLimit,
+  isNoticeDue,
   type ListQuery,
+  type NoticeClaim,
   ownerKey,
   type TokenPatch,
   type TokenRecord,
   type TouchEntry,
+  type UnusedQuery,
+  type UserErasure,
 } from "patkit/store";
 
 /**
@@ -42,10 +50,19 @@ CREATE TABLE IF NOT EXISTS tokens (
   expires_at INTEGER,
   last_authenticated_at INTEGER,
   revoked_at INTEGER,
-  version INTEGER NOT NULL
+  version INTEGER NOT NULL,
+  -- The fewest days left announced by an expiry notice (NULL: none yet; 0: the expiry itself).
+  expiry_notice_days INTEGER CHECK (expiry_notice_days >= 0)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS tokens_by_owner ON tokens (owner_key, created_at, id);
 CREATE INDEX IF NOT EXISTS tokens_by_creation ON tokens (created_at, id);
+CREATE INDEX IF NOT EXISTS tokens_by_creator ON tokens (created_by, created_at, id);
+-- Maintenance: due notices by expiry, unused tokens by last use, purges by revocation time.
+CREATE INDEX IF NOT EXISTS tokens_notice_due ON tokens (expires_at)
+  WHERE revoked_at IS NULL AND expires_at IS NOT NULL AND coalesce(expiry_notice_days, 1) > 0;
+CREATE INDEX IF NOT EXISTS tokens_unused ON tokens (coalesce(last_authenticated_at, created_at))
+  WHERE revoked_at IS NULL;
+CREATE INDEX IF NOT EXISTS tokens_revoked_at ON tokens (revoked_at) WHERE revoked_at IS NOT NULL;
 
 -- Defence in depth: even a hand-written UPDATE cannot change an expiry once it is set.
 CREATE TRIGGER IF NOT EXISTS tokens_expiry_write_once
@@ -57,7 +74,8 @@ CREATE TABLE IF NOT EXISTS policy (
   singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
   expiry_required INTEGER NOT NULL,
   max_expiry_days INTEGER,
-  max_tokens_per_owner INTEGER
+  max_tokens_per_owner INTEGER,
+  revoke_unused_after_days INTEGER
 ) STRICT;
 `;
 
@@ -76,6 +94,7 @@ interface TokenRow {
   last_authenticated_at: number | null;
   revoked_at: number | null;
   version: number;
+  expiry_notice_days: number | null;
 }
 
 /** Creates patkit's tables in `db` if they are missing, and returns a TokenStore on them. */
@@ -99,10 +118,26 @@ export function createSqliteStore(db: Database.Database): TokenStore {
       AND (last_authenticated_at IS NULL OR last_authenticated_at < @at)`),
     getPolicy: db.prepare("SELECT * FROM policy WHERE singleton = 1"),
     putPolicy: db.prepare(`INSERT INTO policy (singleton, expiry_required, max_expiry_days,
-      max_tokens_per_owner) VALUES (1, ?, ?, ?) ON CONFLICT (singleton) DO UPDATE SET
+      max_tokens_per_owner, revoke_unused_after_days) VALUES (1, ?, ?, ?, ?)
+      ON CONFLICT (singleton) DO UPDATE SET
       expiry_required = excluded.expiry_required, max_expiry_days = excluded.max_expiry_days,
-      max_tokens_per_owner = excluded.max_tokens_per_owner`),
-    purge: db.prepare("DELETE FROM tokens WHERE revoked_at < ? OR expires_at < ?"),
+      max_tokens_per_owner = excluded.max_tokens_per_owner,
+      revoke_unused_after_days = excluded.revoke_unused_after_days`),
+    purge: db.prepare(`DELETE FROM tokens WHERE id IN (SELECT id FROM tokens
+      WHERE revoked_at < @at OR expires_at < @at LIMIT @limit)`),
+    // Within the largest threshold (or expired): the few candidates; patkit's isNoticeDue decides.
+    noticeCandidates: db.prepare(`SELECT * FROM tokens WHERE revoked_at IS NULL
+      AND expires_at IS NOT NULL AND coalesce(expiry_notice_days, 1) > 0 AND expires_at <= ?`),
+    claimNotice: db.prepare(`UPDATE tokens SET expiry_notice_days = @to WHERE id = @id
+      AND revoked_at IS NULL AND expiry_notice_days IS @from`),
+    unused: db.prepare(`SELECT id FROM tokens WHERE revoked_at IS NULL
+      AND coalesce(last_authenticated_at, created_at) <= ? AND (expires_at IS NULL OR expires_at > ?)
+      LIMIT ?`),
+    revokeUnused: db.prepare(
+      "UPDATE tokens SET revoked_at = ?, version = version + 1 WHERE id = ? AND revoked_at IS NULL",
+    ),
+    deletePersonal: db.prepare("DELETE FROM tokens WHERE owner_key = ?"),
+    pseudonymize: db.prepare("UPDATE tokens SET created_by = ? WHERE created_by = ?"),
   };
 
   function findRecord(id: string): TokenRecord | null {
@@ -161,6 +196,30 @@ export function createSqliteStore(db: Database.Database): TokenStore {
     for (const entry of entries) statements.touch.run({ id: entry.id, at: entry.at.getTime() });
   });
 
+  // Each claim is conditional on the mark it expects; the transaction makes the batch one step.
+  const claimNotices = db.transaction((claims: readonly NoticeClaim[]): string[] =>
+    claims.flatMap((claim) =>
+      statements.claimNotice.run({ id: claim.id, from: claim.from, to: claim.to }).changes > 0
+        ? [claim.id]
+        : [],
+    ),
+  );
+
+  const revokeUnused = db.transaction((query: UnusedQuery): TokenRecord[] => {
+    const at = query.now.getTime();
+    const rows = statements.unused.all(query.unusedSince.getTime(), at, query.limit) as {
+      id: string;
+    }[];
+    for (const { id } of rows) statements.revokeUnused.run(at, id);
+    return rows.map(({ id }) => findRecord(id) as TokenRecord);
+  });
+
+  const eraseUser = db.transaction((userId: string, pseudonym: string): UserErasure => {
+    const deleted = statements.deletePersonal.run(ownerKey({ kind: "user", userId })).changes;
+    const pseudonymized = statements.pseudonymize.run(pseudonym, userId).changes;
+    return { deleted, pseudonymized };
+  });
+
   const revoke = db.transaction((id: string, at: Date): TokenRecord | null => {
     statements.revoke.run(at.getTime(), id);
     return findRecord(id);
@@ -208,6 +267,7 @@ export function createSqliteStore(db: Database.Database): TokenStore {
               expiry_required: number;
               max_expiry_days: number | null;
               max_tokens_per_owner: number | null;
+              revoke_unused_after_days: number | null;
             }
           | undefined;
         if (row === undefined) return null;
@@ -215,6 +275,7 @@ export function createSqliteStore(db: Database.Database): TokenStore {
           expiryRequired: row.expiry_required === 1,
           maxExpiryDays: row.max_expiry_days,
           maxTokensPerOwner: row.max_tokens_per_owner,
+          revokeUnusedAfterDays: row.revoke_unused_after_days,
         };
       });
     },
@@ -223,15 +284,55 @@ export function createSqliteStore(db: Database.Database): TokenStore {
         statements.putPolicy.run(
           policy.expiryRequired ? 1 : 0,
           policy.maxExpiryDays,
-          policy.maxTokensPerOwner,
+          policy.maxTokensPerOwner ?? null,
+          policy.revokeUnusedAfterDays ?? null,
         ),
       );
     },
-    purge(before) {
+    purge(before, limit) {
       return guard("purge", () => {
-        const at = before.getTime();
-        return statements.purge.run(at, at).changes;
+        return statements.purge.run({ at: before.getTime(), limit: limit ?? -1 }).changes;
       });
+    },
+    findDueNotices(query: DueNoticeQuery): DueNotice[] {
+      return guard("findDueNotices", () => {
+        const largest = Math.max(0, ...query.days);
+        const rows = statements.noticeCandidates.all(
+          query.now.getTime() + largest * DAY_MS,
+        ) as TokenRow[];
+        const due: DueNotice[] = [];
+        for (const row of rows) {
+          if (due.length >= query.limit) break;
+          const expiresAt = new Date(row.expires_at as number);
+          if (isNoticeDue(expiresAt, row.expiry_notice_days, query.days, query.now)) {
+            due.push({ record: recordFromRow(row), noticedDays: row.expiry_notice_days });
+          }
+        }
+        return due;
+      });
+    },
+    claimNotices(claims) {
+      return guard("claimNotices", () => claimNotices.immediate(claims));
+    },
+    revokeUnused(query) {
+      return guard("revokeUnused", () => revokeUnused.immediate(query));
+    },
+    listCreatedBy(query: CreatedByQuery) {
+      return guard("listCreatedBy", () => {
+        const after = query.after;
+        const rows = db
+          .prepare(`SELECT * FROM tokens WHERE created_by = ?
+            ${after ? "AND (created_at, id) > (?, ?)" : ""} ORDER BY created_at, id LIMIT ?`)
+          .all(
+            query.createdBy,
+            ...(after ? [after.createdAt.getTime(), after.id] : []),
+            query.limit,
+          ) as TokenRow[];
+        return rows.map(recordFromRow);
+      });
+    },
+    eraseUser(userId, pseudonym) {
+      return guard("eraseUser", () => eraseUser.immediate(userId, pseudonym));
     },
     // No watch(): SQLite cannot tell other processes about a change, and a watch that misses
     // changes would let caches serve revoked tokens. A store without watch is fine.

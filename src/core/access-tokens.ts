@@ -2,9 +2,11 @@ import { createAuthorization } from "./authorization.js";
 import { type Clock, systemClock } from "./clock.js";
 import { ValidationError } from "./errors.js";
 import { type AccessTokenEvent, createHookRunner, type ErrorContext } from "./events.js";
+import { type ExpiryNoticeOptions, noticeThresholds } from "./expiry-notices.js";
 import { createSecretHasher, type Pepper } from "./hashing.js";
 import type { HostAccess } from "./host-access.js";
 import { createLastAuthenticatedRecorder } from "./last-authenticated.js";
+import { createMaintenance, type MaintenanceInput, type MaintenanceResult } from "./maintenance.js";
 import {
   type CreatedToken,
   type CreateTokenInput,
@@ -25,6 +27,12 @@ import {
 import { callStore } from "./store-calls.js";
 import { DEFAULT_TOKEN_PREFIX, isValidPrefix } from "./token-format.js";
 import type { Actor, Policy, Requirement, TokenView } from "./types.js";
+import {
+  createUserData,
+  type EraseUserInput,
+  type EraseUserResult,
+  type UserExport,
+} from "./user-data.js";
 import { createVerifier } from "./verification.js";
 import { createVerificationCache, type VerificationCacheOptions } from "./verification-cache.js";
 
@@ -58,6 +66,11 @@ export interface AccessTokensOptions {
    * bounds how stale an entry can be if a notification is lost or the store cannot watch.
    */
   readonly cache?: VerificationCacheOptions;
+  /**
+   * When `runMaintenance` warns of expiry: `token.expiring` events at each of `days` before a
+   * token expires (default `[30, 7, 1]`), then `token.expired`. `{ days: [] }` sends neither.
+   */
+  readonly expiryNotices?: ExpiryNoticeOptions;
 }
 
 /** The token service: management for UIs and APIs, verification for auth middleware. */
@@ -120,6 +133,23 @@ export interface AccessTokens {
   flush(): Promise<void>;
   /** Stops watching the store for changes and writes what is pending. Call it on shutdown. */
   close(): Promise<void>;
+  /**
+   * The background work to call on a schedule (every minute is fine): revokes tokens unused
+   * for the policy's `revokeUnusedAfterDays`, sends each expiry notice once (also when several
+   * instances run it at the same moment), and deletes tokens revoked or expired at least
+   * `purgeAfterDays` ago. Works in bounded batches through indexes; answers counts.
+   */
+  runMaintenance(input?: MaintenanceInput): Promise<MaintenanceResult>;
+  /**
+   * Everything patkit keeps about a user: their personal tokens and the tokens they created,
+   * any status. For the user themself and system admins, signed in by session.
+   */
+  exportUser(userId: string, actor: Actor): Promise<UserExport>;
+  /**
+   * Deletes every personal token of the user and replaces their id with `pseudonym` where a
+   * token records its creator; emits `user.erased`. System admins, signed in by session.
+   */
+  eraseUser(userId: string, input: EraseUserInput, actor: Actor): Promise<EraseUserResult>;
 }
 
 /**
@@ -146,6 +176,7 @@ export interface AccessTokens {
  */
 export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   checkOptions(options);
+  const noticeDays = noticeThresholds(options.expiryNotices);
   const store = options.store;
   const clock = options.clock ?? systemClock;
   const access = options.access;
@@ -171,6 +202,23 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     rules: createAuthorization(access),
     lookup,
   });
+  const maintenance = createMaintenance({
+    store,
+    clock,
+    call: callStore,
+    hooks,
+    lookup,
+    noticeDays,
+    getPolicy: management.getPolicy,
+  });
+  const userData = createUserData({
+    store,
+    clock,
+    call: callStore,
+    hooks,
+    rules: createAuthorization(access),
+    lookup,
+  });
   const verifier = createVerifier({
     store,
     clock,
@@ -184,6 +232,8 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   });
   return {
     ...management,
+    ...maintenance,
+    ...userData,
     verifyToken: verifier.verifyToken,
     authenticate: verifier.authenticate,
     flush: recorder.drain,

@@ -4,7 +4,8 @@ import type { Actor, Policy, TokenView } from "./types.js";
 export interface TokenEvent {
   readonly type: "token.created" | "token.updated" | "token.revoked";
   readonly at: Date;
-  readonly actor: Actor;
+  /** Who made the change; `null` when patkit acted on its own (maintenance revoking an unused token). */
+  readonly actor: Actor | null;
   readonly token: TokenView;
   /** For `token.updated`: which fields changed. */
   readonly changes?: readonly ("name" | "permissions" | "expiresAt")[];
@@ -20,8 +21,36 @@ export interface PolicyEvent {
   readonly token?: undefined;
 }
 
+/**
+ * An expiry notice from `runMaintenance`, sent once per threshold and token: `token.expiring`
+ * with the threshold `daysLeft` (of `expiryNotices.days`), then `token.expired` once it has.
+ */
+export type ExpiryNoticeEvent =
+  | {
+      readonly type: "token.expiring";
+      readonly at: Date;
+      readonly actor: null;
+      readonly token: TokenView;
+      readonly daysLeft: number;
+    }
+  | {
+      readonly type: "token.expired";
+      readonly at: Date;
+      readonly actor: null;
+      readonly token: TokenView;
+    };
+
+/** A user's tokens were erased; the event carries the pseudonym, never the user id. */
+export interface UserErasedEvent {
+  readonly type: "user.erased";
+  readonly at: Date;
+  readonly actor: Actor;
+  readonly pseudonym: string;
+  readonly token?: undefined;
+}
+
 /** Every event patkit emits, for the host's audit log. Secrets and hashes never appear in one. */
-export type AccessTokenEvent = TokenEvent | PolicyEvent;
+export type AccessTokenEvent = TokenEvent | PolicyEvent | ExpiryNoticeEvent | UserErasedEvent;
 
 /** Where a failure off the response path came from. */
 export interface ErrorContext {
@@ -57,7 +86,22 @@ export function createHookRunner(
     }
   }
 
-  return { emit, report };
+  /**
+   * Calls `onEvent` and waits for it: `true` when it returned or resolved, `false` when it threw
+   * or rejected (the error goes to `onError`). Expiry notices use it to hand a claim back.
+   */
+  async function deliver(event: AccessTokenEvent): Promise<boolean> {
+    if (!onEvent) return true;
+    try {
+      await onEvent(event);
+      return true;
+    } catch (error) {
+      report(error, { source: "onEvent" });
+      return false;
+    }
+  }
+
+  return { emit, deliver, report };
 }
 
 /** The hook runner the core uses. */

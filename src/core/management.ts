@@ -77,6 +77,8 @@ export interface PolicyInput {
   readonly expiryRequired: boolean;
   readonly maxExpiryDays?: number | null;
   readonly maxTokensPerOwner?: number | null;
+  /** Revoke live tokens unused for this many whole days (1 or more); `null` or absent to keep them. */
+  readonly revokeUnusedAfterDays?: number | null;
 }
 
 /** What management calls need from `createAccessTokens`. */
@@ -265,6 +267,7 @@ export function createManagement(context: ManagementContext) {
       expiryRequired: data.expiryRequired,
       maxExpiryDays: data.maxExpiryDays ?? null,
       maxTokensPerOwner: data.maxTokensPerOwner ?? null,
+      revokeUnusedAfterDays: data.revokeUnusedAfterDays ?? null,
     };
     const previous = await getPolicy();
     await call("putPolicy", () => store.putPolicy(policy));

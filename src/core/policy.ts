@@ -7,12 +7,18 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   maxExpiryDays: null,
 });
 
-/** A policy in the shape patkit returns: `maxTokensPerOwner` only when there is a limit. */
+/**
+ * A policy in the shape patkit returns: `maxTokensPerOwner` and `revokeUnusedAfterDays` only
+ * when they are set.
+ */
 export function normalizePolicy(policy: Policy): Policy {
-  const { expiryRequired, maxExpiryDays, maxTokensPerOwner } = policy;
-  return maxTokensPerOwner == null
-    ? { expiryRequired, maxExpiryDays }
-    : { expiryRequired, maxExpiryDays, maxTokensPerOwner };
+  const { expiryRequired, maxExpiryDays, maxTokensPerOwner, revokeUnusedAfterDays } = policy;
+  return {
+    expiryRequired,
+    maxExpiryDays,
+    ...(maxTokensPerOwner != null && { maxTokensPerOwner }),
+    ...(revokeUnusedAfterDays != null && { revokeUnusedAfterDays }),
+  };
 }
 
 /** Milliseconds in one expiry day: always 24 hours, never a calendar day. */

@@ -76,7 +76,16 @@ export const policyInputSchema = z.strictObject({
   expiryRequired: z.boolean(),
   maxExpiryDays: expiryDays.nullish(),
   maxTokensPerOwner: z.number().int().min(1).max(1_000_000).nullish(),
+  revokeUnusedAfterDays: z.number().int().min(1).max(MAX_EXPIRY_DAYS).nullish(),
 });
+
+export const maintenanceInputSchema = z.strictObject({
+  purgeAfterDays: z.number().int().min(0).max(MAX_EXPIRY_DAYS).optional(),
+});
+
+export const userIdSchema = hostId;
+
+export const eraseInputSchema = z.strictObject({ pseudonym: hostId });
 
 export const purgeInputSchema = z.strictObject({
   before: z.date().optional(),

@@ -122,10 +122,47 @@ export interface TokenStore {
   putPolicy(policy: Policy): Awaitable<void>;
 
   /**
-   * Deletes the records revoked before `before`, or whose expiry is before `before`.
-   * Returns how many were deleted.
+   * Deletes the records revoked before `before`, or whose expiry is before `before`, at most
+   * `limit` of them when given (maintenance deletes in bounded batches). Returns how many were
+   * deleted.
    */
-  purge(before: Date): Awaitable<number>;
+  purge(before: Date, limit?: number): Awaitable<number>;
+
+  /**
+   * Maintenance: live tokens due for an expiry notice, at most `query.limit` of them, in any
+   * order. A token is due when it is not revoked (`revokedAt` is `null`), has an expiry, and
+   * for some `d` in `query.days` or `d = 0` (the expiry itself) with `d` below its notice mark
+   * (`null` counts as above every `d`), `now >= expiresAt - d days`. Each answer carries the
+   * mark as stored. The query must go through an index: it runs every few minutes on tables of
+   * millions of tokens, and usually finds nothing.
+   */
+  findDueNotices(query: DueNoticeQuery): Awaitable<DueNotice[]>;
+
+  /**
+   * Maintenance: moves each token's notice mark from `from` to `to`, only where the mark is
+   * still `from` and the token is not revoked, atomically per token. Returns the ids it moved.
+   * This conditional write is the claim that makes a notice go out once when several instances
+   * run maintenance at the same moment; a claim handed back is a move the other way.
+   */
+  claimNotices(claims: readonly NoticeClaim[]): Awaitable<string[]>;
+
+  /**
+   * Maintenance: revokes at `query.now` up to `query.limit` tokens that are live at `now` (not
+   * revoked, not expired) and were last used, or if never used created, at or before
+   * `query.unusedSince`, with reason `"unused"`. Returns them as stored afterwards. A token is
+   * revoked by one call only, whatever runs at the same time.
+   */
+  revokeUnused(query: UnusedQuery): Awaitable<TokenRecord[]>;
+
+  /** Records whose `createdBy` is `query.createdBy`, in (createdAt, id) order, strictly after `after`. */
+  listCreatedBy(query: CreatedByQuery): Awaitable<TokenRecord[]>;
+
+  /**
+   * Erases a user, in one atomic step: deletes every personal token of `userId` (any status,
+   * notice marks and client addresses with them) and replaces `userId` in the `createdBy` of
+   * every other token with `pseudonym`. Afterwards the store keeps the user id nowhere.
+   */
+  eraseUser(userId: string, pseudonym: string): Awaitable<UserErasure>;
 
   /**
    * Optional: calls `listener` whenever a token changes through any instance sharing this store
@@ -133,6 +170,58 @@ export interface TokenStore {
    * After a lost notification channel comes back, it reports `{ kind: "all" }`.
    */
   watch?(listener: (change: StoreChange) => void): Awaitable<Unwatch>;
+}
+
+/** What {@link TokenStore.findDueNotices} looks for. */
+export interface DueNoticeQuery {
+  /** The notice thresholds in days: distinct whole numbers, 1 or more (0, the expiry itself, is implied). */
+  readonly days: readonly number[];
+  readonly now: Date;
+  /** At most this many tokens (1 or more). */
+  readonly limit: number;
+}
+
+/** A token due for an expiry notice, with its notice mark. */
+export interface DueNotice {
+  readonly record: TokenRecord;
+  /**
+   * The fewest days left already announced: `null` before any notice, `0` once the expiry
+   * itself was announced (or passed over).
+   */
+  readonly noticedDays: number | null;
+}
+
+/** One conditional move of a notice mark: see {@link TokenStore.claimNotices}. */
+export interface NoticeClaim {
+  readonly id: string;
+  readonly from: number | null;
+  readonly to: number | null;
+}
+
+/** What {@link TokenStore.revokeUnused} revokes. */
+export interface UnusedQuery {
+  /** Tokens last used (or created, if never used) at or before this instant. */
+  readonly unusedSince: Date;
+  /** Live at this instant, which is also the revocation time. */
+  readonly now: Date;
+  /** At most this many tokens (1 or more). */
+  readonly limit: number;
+}
+
+/** A listing of the tokens one user created. */
+export interface CreatedByQuery {
+  readonly createdBy: string;
+  readonly after?: ListPosition;
+  /** At most this many records (1 or more). */
+  readonly limit: number;
+}
+
+/** What {@link TokenStore.eraseUser} did. */
+export interface UserErasure {
+  /** Personal tokens deleted. */
+  readonly deleted: number;
+  /** Other tokens whose `createdBy` now holds the pseudonym. */
+  readonly pseudonymized: number;
 }
 
 /** The methods every {@link TokenStore} must have (`watch` is optional). */
@@ -146,6 +235,19 @@ export const REQUIRED_STORE_METHODS = Object.freeze([
   "getPolicy",
   "putPolicy",
   "purge",
+] as const satisfies readonly (keyof TokenStore)[]);
+
+/**
+ * The methods maintenance and a user's data need: `runMaintenance`, `exportUser` and
+ * `eraseUser` refuse a store without them (naming the method), and the conformance suite fails
+ * one; the rest of patkit works without them, as it did in v0.1.
+ */
+export const MAINTENANCE_STORE_METHODS = Object.freeze([
+  "findDueNotices",
+  "claimNotices",
+  "revokeUnused",
+  "listCreatedBy",
+  "eraseUser",
 ] as const satisfies readonly (keyof TokenStore)[]);
 
 /** A stable string key for an owner, for indexes and locks: distinct owners never share one. */

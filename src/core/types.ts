@@ -85,4 +85,10 @@ export interface Policy {
    * for no limit; patkit leaves it out of the policies it returns when there is none.
    */
   readonly maxTokensPerOwner?: number | null;
+  /**
+   * Maintenance revokes live tokens unused (not authenticated, or if never, not created) for
+   * this many whole days, with reason `"unused"`. Absent (or `null`, the default) to keep
+   * them; patkit leaves it out of the policies it returns when there is none.
+   */
+  readonly revokeUnusedAfterDays?: number | null;
 }

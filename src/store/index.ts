@@ -13,11 +13,17 @@ export {
   LimitExceededError,
   StoreUnavailableError,
 } from "../core/errors.js";
+export { isNoticeDue } from "../core/expiry-notices.js";
 export {
+  type CreatedByQuery,
+  type DueNotice,
+  type DueNoticeQuery,
   type InsertLimit,
   isLive,
   type ListPosition,
   type ListQuery,
+  MAINTENANCE_STORE_METHODS,
+  type NoticeClaim,
   ownerKey,
   REQUIRED_STORE_METHODS,
   type StoreChange,
@@ -25,6 +31,8 @@ export {
   type TokenRecord,
   type TokenStore,
   type TouchEntry,
+  type UnusedQuery,
   type Unwatch,
+  type UserErasure,
 } from "../core/store.js";
 export type { Awaitable, Owner, Permission, Policy } from "../core/types.js";

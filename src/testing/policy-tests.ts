@@ -12,13 +12,19 @@ export function definePolicyTests(context: SuiteContext): void {
     });
 
     it("stores and replaces the policy, nulls included", async () => {
-      const strict: Policy = { expiryRequired: true, maxExpiryDays: 90, maxTokensPerOwner: 5 };
+      const strict: Policy = {
+        expiryRequired: true,
+        maxExpiryDays: 90,
+        maxTokensPerOwner: 5,
+        revokeUnusedAfterDays: 365,
+      };
       await context.store.putPolicy(strict);
       expect(await context.store.getPolicy()).toEqual(strict);
       const relaxed: Policy = {
         expiryRequired: false,
         maxExpiryDays: null,
         maxTokensPerOwner: null,
+        revokeUnusedAfterDays: null,
       };
       await context.store.putPolicy(relaxed);
       expect(await context.store.getPolicy()).toEqual(relaxed);
@@ -29,6 +35,7 @@ export function definePolicyTests(context: SuiteContext): void {
         expiryRequired: true,
         maxExpiryDays: 30,
         maxTokensPerOwner: 2,
+        revokeUnusedAfterDays: 90,
       };
       await context.store.putPolicy(given);
       given.maxExpiryDays = 1;
@@ -38,6 +45,7 @@ export function definePolicyTests(context: SuiteContext): void {
         expiryRequired: true,
         maxExpiryDays: 30,
         maxTokensPerOwner: 2,
+        revokeUnusedAfterDays: 90,
       });
     });
   });

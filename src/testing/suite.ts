@@ -3,6 +3,7 @@ import type { Awaitable, TokenStore } from "../index.js";
 import { defineCopyTests } from "./copy-tests.js";
 import { defineLimitTests } from "./limit-tests.js";
 import { defineListTests } from "./list-tests.js";
+import { defineMaintenanceTests } from "./maintenance-tests.js";
 import { definePolicyTests } from "./policy-tests.js";
 import { defineRecordTests } from "./record-tests.js";
 import type { SuiteContext } from "./suite-context.js";
@@ -48,7 +49,9 @@ export interface TestTokenStoreOptions {
  * contract: insert and find, listing and pagination in (createdAt, id) order, owners kept
  * apart, conditional updates, write-once expiry, revoke, last-authenticated touches, the
  * policy, purge, the per-owner limit (also under concurrent inserts), copies instead of
- * shared objects, millisecond timestamps and, when the store has it, `watch`.
+ * shared objects, millisecond timestamps, maintenance (expiry notice marks claimed once,
+ * unused tokens, bounded purges, a user's tokens listed and erased) and, when the store has
+ * it, `watch`.
  *
  * `createStore` runs before every test and must give a fresh, empty store (for a database:
  * a new schema, table prefix or file per test). Call it at the top level of a test file:
@@ -92,6 +95,7 @@ export function testTokenStore(
     definePolicyTests(context);
     defineLimitTests(context);
     defineCopyTests(context);
+    defineMaintenanceTests(context);
     defineWatchTests(context);
   });
 }

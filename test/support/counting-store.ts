@@ -1,11 +1,15 @@
 import type { TokenStore } from "patkit";
-import { REQUIRED_STORE_METHODS } from "patkit/store";
+import { MAINTENANCE_STORE_METHODS, REQUIRED_STORE_METHODS } from "patkit/store";
 
 /** The names of the methods of the storage port. */
 export type StoreMethod = Exclude<keyof TokenStore, symbol>;
 
 /** Every method a {@link TokenStore} may have, the optional `watch` included. */
-export const STORE_METHODS: readonly StoreMethod[] = [...REQUIRED_STORE_METHODS, "watch"];
+export const STORE_METHODS: readonly StoreMethod[] = [
+  ...REQUIRED_STORE_METHODS,
+  ...MAINTENANCE_STORE_METHODS,
+  "watch",
+];
 
 /** A store that counts and logs the calls it passes on, and can wait for the ones under way. */
 export interface CountingStore {

@@ -6,14 +6,21 @@ import {
   type TokenStore,
 } from "../../index.js";
 import {
+  type CreatedByQuery,
+  type DueNotice,
+  type DueNoticeQuery,
   type InsertLimit,
   isLive,
+  isNoticeDue,
   type ListQuery,
+  type NoticeClaim,
   ownerKey,
   type StoreChange,
   type TokenPatch,
   type TokenRecord,
   type TouchEntry,
+  type UnusedQuery,
+  type UserErasure,
 } from "../../store/index.js";
 import { PackedRecords } from "./packed-records.js";
 import { cloneRecord, comparePosition } from "./records.js";
@@ -45,6 +52,8 @@ export function createMemoryStore(): MemoryStore {
   const records = new PackedRecords();
   const idsByOwner = new Map<string, Set<string>>();
   let policy: Policy | null = null;
+  // Expiry notice marks by token id, kept beside the records (they are not part of one).
+  const noticed = new Map<string, number>();
   const watchers = new Set<(change: StoreChange) => void>();
 
   // Every instance sharing this store hears of each change, as PostgreSQL's NOTIFY would tell them.
@@ -69,6 +78,7 @@ export function createMemoryStore(): MemoryStore {
 
   function remove(record: TokenRecord): void {
     records.delete(record.id);
+    noticed.delete(record.id);
     const key = ownerKey(record.owner);
     const ids = idsByOwner.get(key);
     ids?.delete(record.id);
@@ -160,6 +170,7 @@ export function createMemoryStore(): MemoryStore {
         expiryRequired: next.expiryRequired,
         maxExpiryDays: next.maxExpiryDays,
         maxTokensPerOwner: next.maxTokensPerOwner ?? null,
+        revokeUnusedAfterDays: next.revokeUnusedAfterDays ?? null,
       };
     },
 
@@ -171,9 +182,10 @@ export function createMemoryStore(): MemoryStore {
       };
     },
 
-    purge(before: Date): number {
+    purge(before: Date, limit = Number.POSITIVE_INFINITY): number {
       let deleted = 0;
       for (const record of [...records.values()]) {
+        if (deleted >= limit) break;
         const revokedBefore =
           record.revokedAt !== null && record.revokedAt.getTime() < before.getTime();
         const expiredBefore =
@@ -185,6 +197,75 @@ export function createMemoryStore(): MemoryStore {
         }
       }
       return deleted;
+    },
+
+    findDueNotices(query: DueNoticeQuery): DueNotice[] {
+      const due: DueNotice[] = [];
+      for (const record of records.values()) {
+        if (due.length >= query.limit) break;
+        if (record.revokedAt !== null || record.expiresAt === null) continue;
+        const noticedDays = noticed.get(record.id) ?? null;
+        if (isNoticeDue(record.expiresAt, noticedDays, query.days, query.now)) {
+          due.push({ record: cloneRecord(record), noticedDays });
+        }
+      }
+      return due;
+    },
+
+    claimNotices(claims: readonly NoticeClaim[]): string[] {
+      const moved: string[] = [];
+      for (const { id, from, to } of claims) {
+        const record = records.get(id);
+        if (!record || record.revokedAt !== null || (noticed.get(id) ?? null) !== from) continue;
+        if (to === null) noticed.delete(id);
+        else noticed.set(id, to);
+        moved.push(id);
+      }
+      return moved;
+    },
+
+    revokeUnused(query: UnusedQuery): TokenRecord[] {
+      const revoked: TokenRecord[] = [];
+      for (const record of [...records.values()]) {
+        if (revoked.length >= query.limit) break;
+        const lastUse = record.lastAuthenticatedAt ?? record.createdAt;
+        if (!isLive(record, query.now) || lastUse.getTime() > query.unusedSince.getTime()) continue;
+        const updated = cloneRecord({
+          ...record,
+          revokedAt: query.now,
+          version: record.version + 1,
+        });
+        records.set(record.id, updated);
+        announce(record.id);
+        revoked.push(cloneRecord(updated));
+      }
+      return revoked;
+    },
+
+    listCreatedBy(query: CreatedByQuery): TokenRecord[] {
+      const after = query.after;
+      return [...records.values()]
+        .filter((record) => record.createdBy === query.createdBy)
+        .filter((record) => !after || comparePosition(record, after) > 0)
+        .sort(comparePosition)
+        .slice(0, query.limit)
+        .map(cloneRecord);
+    },
+
+    eraseUser(userId: string, pseudonym: string): UserErasure {
+      let deleted = 0;
+      for (const id of [...(idsByOwner.get(ownerKey({ kind: "user", userId })) ?? [])]) {
+        remove(records.get(id) as TokenRecord);
+        announce(id);
+        deleted++;
+      }
+      let pseudonymized = 0;
+      for (const record of [...records.values()]) {
+        if (record.createdBy !== userId) continue;
+        records.set(record.id, { ...record, createdBy: pseudonym });
+        pseudonymized++;
+      }
+      return { deleted, pseudonymized };
     },
   };
 }

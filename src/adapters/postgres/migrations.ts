@@ -200,10 +200,53 @@ CREATE TRIGGER ${n.local("tokens_notify_update")}
   EXECUTE FUNCTION ${n.notifyTokenChange}();
 `,
   },
+  {
+    version: 4,
+    name: "maintenance: expiry notice marks, unused tokens, retention, a user's data",
+    sql: (
+      n,
+    ) => `-- patkit PostgreSQL schema, migration 4: maintenance (expiry notice marks, unused tokens, retention, a user's data).
+-- Generated for schema ${n.schema}, table prefix "${n.tablePrefix}". migrate() from "patkit/postgres" runs the same SQL.
+-- Adding the nullable columns rewrites nothing; the indexes are built under a lock that blocks
+-- writes to the tokens table until they are done (seconds per million tokens).
+
+-- The expiry notice mark: the fewest days left announced so far (NULL: none yet; 0: the expiry
+-- itself was announced, or passed over). Maintenance claims a notice by moving it, conditionally.
+ALTER TABLE ${n.tokens} ADD COLUMN expiry_notice_days integer;
+ALTER TABLE ${n.tokens} ADD CONSTRAINT tokens_expiry_notice_days_not_negative
+  CHECK (expiry_notice_days >= 0);
+
+-- Revoke live tokens unused for this many days (NULL: never).
+ALTER TABLE ${n.policy} ADD COLUMN revoke_unused_after_days integer;
+ALTER TABLE ${n.policy} ADD CONSTRAINT policy_revoke_unused_after_days_positive
+  CHECK (revoke_unused_after_days >= 1);
+
+-- Due notices: live tokens with an expiry whose last notice is not the final one, by mark and
+-- expiry, so each run seeks straight to what is due (nothing, most of the time).
+CREATE INDEX ${n.local("tokens_notice_due")} ON ${n.tokens} (expiry_notice_days, expires_at)
+  WHERE revoked_at IS NULL AND expires_at IS NOT NULL
+    AND (expiry_notice_days IS NULL OR expiry_notice_days > 0);
+
+-- Unused tokens: unrevoked ones by last use (or creation); the expiry rides along so expired
+-- tokens are skipped inside the index.
+CREATE INDEX ${n.local("tokens_unused")} ON ${n.tokens}
+  ((coalesce(last_authenticated_at, created_at)), expires_at)
+  WHERE revoked_at IS NULL;
+
+-- Retention: tokens revoked or expired before an instant.
+CREATE INDEX ${n.local("tokens_revoked_at")} ON ${n.tokens} (revoked_at)
+  WHERE revoked_at IS NOT NULL;
+CREATE INDEX ${n.local("tokens_expires_at")} ON ${n.tokens} (expires_at)
+  WHERE expires_at IS NOT NULL;
+
+-- A user's data: the tokens they created, to export or pseudonymize.
+CREATE INDEX ${n.local("tokens_by_creator")} ON ${n.tokens} (created_by, created_at, id);
+`,
+  },
 ];
 
 /** The latest schema version this release of patkit knows. */
-export const LATEST_SCHEMA_VERSION = TEMPLATES.length;
+export const LATEST_SCHEMA_VERSION = Math.max(...TEMPLATES.map((template) => template.version));
 
 /**
  * patkit's migrations as plain SQL for `schema` and `tablePrefix`, for teams that apply

@@ -1,15 +1,22 @@
 import { type Policy, type TokenStore, ValidationError } from "../../index.js";
 import type {
+  CreatedByQuery,
+  DueNotice,
+  DueNoticeQuery,
   InsertLimit,
   ListQuery,
+  NoticeClaim,
   StoreChange,
   TokenPatch,
   TokenRecord,
   TouchEntry,
+  UnusedQuery,
   Unwatch,
+  UserErasure,
 } from "../../store/index.js";
 import { type ListenOptions, type PostgresClient, takesNamedStatements } from "./client.js";
 import { type ErrorContext, toPatkitError } from "./errors.js";
+import { createMaintenanceQueries } from "./maintenance-queries.js";
 import { type SchemaOptions, type SqlNames, sqlNames } from "./names.js";
 import { createNotifications } from "./notifications.js";
 import { pgliteLookup } from "./pglite-lookup.js";
@@ -79,6 +86,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const names = sqlNames(options);
   const client = options.client;
   const queries = createQueries(names);
+  const maintenance = createMaintenanceQueries(names);
   const preparedOnPGlite =
     options.namedStatements === false ? null : pgliteLookup(client, queries.findById);
   const namedStatements =
@@ -203,6 +211,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
             expiry_required: boolean;
             max_expiry_days: number | null;
             max_tokens_per_owner: number | null;
+            revoke_unused_after_days: number | null;
           }
         | undefined;
       if (row === undefined) return null;
@@ -210,20 +219,87 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         expiryRequired: row.expiry_required,
         maxExpiryDays: row.max_expiry_days,
         maxTokensPerOwner: row.max_tokens_per_owner,
+        revokeUnusedAfterDays: row.revoke_unused_after_days,
       };
     },
 
     async putPolicy(policy: Policy): Promise<void> {
       await run(
         queries.putPolicy,
-        [policy.expiryRequired, policy.maxExpiryDays, policy.maxTokensPerOwner],
+        [
+          policy.expiryRequired,
+          policy.maxExpiryDays,
+          policy.maxTokensPerOwner ?? null,
+          policy.revokeUnusedAfterDays ?? null,
+        ],
         { operation: "putPolicy" },
       );
     },
 
-    async purge(before: Date): Promise<number> {
-      const rows = await run(queries.purge, [timestamp(before, "before")], { operation: "purge" });
+    async purge(before: Date, limit?: number): Promise<number> {
+      const rows = await run(maintenance.purge, [timestamp(before, "before"), limit ?? null], {
+        operation: "purge",
+      });
       return Number((rows[0] as { deleted: number | string }).deleted);
+    },
+
+    async findDueNotices(query: DueNoticeQuery): Promise<DueNotice[]> {
+      const days = query.days.map((day) => {
+        // The thresholds are written into the statement: integers only.
+        if (!Number.isSafeInteger(day) || day < 1) {
+          throw new ValidationError([
+            { path: ["days"], message: "Expected whole days, 1 or more" },
+          ]);
+        }
+        return day;
+      });
+      const rows = await run(
+        maintenance.findDueNotices([...new Set(days)].sort((a, b) => b - a)),
+        [timestamp(query.now, "now"), query.limit],
+        { operation: "findDueNotices" },
+      );
+      return rows.map((row) => ({
+        record: recordFromRow(row),
+        noticedDays: (row as { expiry_notice_days: number | null }).expiry_notice_days,
+      }));
+    },
+
+    async claimNotices(claims: readonly NoticeClaim[]): Promise<string[]> {
+      if (claims.length === 0) return [];
+      const batch = claims.map(({ id, from, to }) => ({ id, from, to }));
+      const rows = await run(maintenance.claimNotices, [JSON.stringify(batch)], {
+        operation: "claimNotices",
+      });
+      return rows.map((row) => (row as { id: string }).id);
+    },
+
+    async revokeUnused(query: UnusedQuery): Promise<TokenRecord[]> {
+      const rows = await run(
+        maintenance.revokeUnused,
+        [timestamp(query.unusedSince, "unusedSince"), timestamp(query.now, "now"), query.limit],
+        { operation: "revokeUnused" },
+      );
+      return rows.map(recordFromRow);
+    },
+
+    async listCreatedBy(query: CreatedByQuery): Promise<TokenRecord[]> {
+      if (!storable(query.createdBy)) return [];
+      const values: unknown[] = [query.createdBy];
+      if (query.after)
+        values.push(timestamp(query.after.createdAt, "after.createdAt"), query.after.id);
+      values.push(query.limit);
+      const rows = await run(maintenance.listCreatedBy(query.after !== undefined), values, {
+        operation: "listCreatedBy",
+      });
+      return rows.map(recordFromRow);
+    },
+
+    async eraseUser(userId: string, pseudonym: string): Promise<UserErasure> {
+      const rows = await run(maintenance.eraseUser, [userId, pseudonym], {
+        operation: "eraseUser",
+      });
+      const row = rows[0] as { deleted: number | string; pseudonymized: number | string };
+      return { deleted: Number(row.deleted), pseudonymized: Number(row.pseudonymized) };
     },
   };
 
@@ -306,17 +382,15 @@ function createQueries(names: SqlNames) {
       ) AS e
       WHERE t.id = e.id AND (t.last_authenticated_at IS NULL OR t.last_authenticated_at < e.at)`,
 
-    getPolicy: `SELECT expiry_required, max_expiry_days, max_tokens_per_owner FROM ${names.policy}`,
+    getPolicy: `SELECT expiry_required, max_expiry_days, max_tokens_per_owner,
+      revoke_unused_after_days FROM ${names.policy}`,
 
-    putPolicy: `INSERT INTO ${names.policy} AS p (singleton, expiry_required, max_expiry_days, max_tokens_per_owner)
-      VALUES (true, $1::boolean, $2::integer, $3::integer)
+    putPolicy: `INSERT INTO ${names.policy} AS p (singleton, expiry_required, max_expiry_days,
+        max_tokens_per_owner, revoke_unused_after_days)
+      VALUES (true, $1::boolean, $2::integer, $3::integer, $4::integer)
       ON CONFLICT (singleton) DO UPDATE SET expiry_required = EXCLUDED.expiry_required,
         max_expiry_days = EXCLUDED.max_expiry_days,
-        max_tokens_per_owner = EXCLUDED.max_tokens_per_owner, updated_at = now()`,
-
-    purge: `WITH deleted AS (
-        DELETE FROM ${tokens} WHERE revoked_at < $1::timestamptz OR expires_at < $1::timestamptz
-        RETURNING 1
-      ) SELECT count(*)::integer AS deleted FROM deleted`,
+        max_tokens_per_owner = EXCLUDED.max_tokens_per_owner,
+        revoke_unused_after_days = EXCLUDED.revoke_unused_after_days, updated_at = now()`,
   };
 }

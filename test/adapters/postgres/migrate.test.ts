@@ -9,12 +9,17 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { DATABASE_URL, describeOnBackends, dropSchema, uniqueSchema } from "./support.js";
 
+/** Every migration this release ships, in the order `migrate` applies them. */
+const ALL_VERSIONS = renderMigrations().map((migration) => migration.version);
+
 describe("renderMigrations", () => {
   it("is what sql/postgres/ ships, for the default schema and prefix", async () => {
     const [initial] = renderMigrations();
     expect(initial?.version).toBe(1);
     // After changing a migration: npx vitest run test/adapters/postgres/migrate.test.ts --update
     await expect(initial?.sql).toMatchFileSnapshot("../../../sql/postgres/001_initial.sql");
+    const maintenance = renderMigrations().find((migration) => migration.version === 4);
+    await expect(maintenance?.sql).toMatchFileSnapshot("../../../sql/postgres/004_maintenance.sql");
   });
 
   it("names the schema and prefix it was given", () => {
@@ -65,7 +70,7 @@ describeOnBackends("migrate", (client) => {
     try {
       expect(await migrate(client(), { schema })).toEqual({
         version: LATEST_SCHEMA_VERSION,
-        applied: [1],
+        applied: ALL_VERSIONS,
       });
       expect(await migrate(client(), { schema })).toEqual({
         version: LATEST_SCHEMA_VERSION,
@@ -92,11 +97,11 @@ describeOnBackends("migrate", (client) => {
         Array.from({ length: 6 }, () => migrate(client(), { schema })),
       );
       expect(results.map((result) => result.version)).toEqual(Array(6).fill(LATEST_SCHEMA_VERSION));
-      expect(results.flatMap((result) => result.applied)).toEqual([1]);
+      expect(results.flatMap((result) => result.applied)).toEqual(ALL_VERSIONS);
       const { rows } = await client().query(
         `SELECT version FROM "${schema}".patkit_migrations ORDER BY version`,
       );
-      expect(rows).toEqual([{ version: 1 }]);
+      expect(rows).toEqual(ALL_VERSIONS.map((version) => ({ version })));
     } finally {
       await dropSchema(client(), schema);
     }
@@ -106,7 +111,9 @@ describeOnBackends("migrate", (client) => {
     const schema = uniqueSchema("prefixes");
     try {
       await migrate(client(), { schema, tablePrefix: "a_" });
-      expect((await migrate(client(), { schema, tablePrefix: "b_" })).applied).toEqual([1]);
+      expect((await migrate(client(), { schema, tablePrefix: "b_" })).applied).toEqual(
+        ALL_VERSIONS,
+      );
       const { rows } = await client().query(
         `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1`,
         [schema],
@@ -145,7 +152,7 @@ describe.skipIf(!DATABASE_URL)("migrate through a pg Client, from separate conne
     await Promise.all(clients.map((each) => each.connect()));
     try {
       const results = await Promise.all(clients.map((each) => migrate(each, { schema })));
-      expect(results.flatMap((result) => result.applied)).toEqual([1]);
+      expect(results.flatMap((result) => result.applied)).toEqual(ALL_VERSIONS);
     } finally {
       await dropSchema(clients[0] as pg.Client, schema);
       await Promise.all(clients.map((each) => each.end()));
