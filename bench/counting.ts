@@ -9,8 +9,9 @@ export interface CountingClient {
 }
 
 /**
- * Wraps a `pg` Pool or PGlite in the slice `patkit/postgres` uses, counting every `query`.
- * `connect`, `exec` and `listen` pass through uncounted (not on the verify path).
+ * Wraps a `pg` Pool or PGlite in the slice `patkit/postgres` uses, counting every `query` and
+ * every PGlite `execProtocol` call (each one round trip into PostgreSQL). `connect`, `exec`,
+ * `listen` and PGlite's locks pass through uncounted.
  */
 export function countingClient(inner: PostgresClient): CountingClient {
   let queries = 0;
@@ -30,6 +31,21 @@ export function countingClient(inner: PostgresClient): CountingClient {
   if (inner.listen) {
     const listen = inner.listen.bind(inner);
     Object.assign(client, { listen });
+  }
+  // PGlite's protocol interface: patkit/postgres prepares its verify lookup through it.
+  const lite = inner as unknown as Record<string, unknown>;
+  if (typeof lite.execProtocol === "function") {
+    const execProtocol = lite.execProtocol.bind(inner) as (...args: unknown[]) => unknown;
+    Object.assign(client, {
+      execProtocol: (...args: unknown[]) => {
+        queries++;
+        return execProtocol(...args);
+      },
+    });
+  }
+  for (const lock of ["runExclusive", "_runExclusiveTransaction"]) {
+    const fn = lite[lock];
+    if (typeof fn === "function") Object.assign(client, { [lock]: fn.bind(inner) });
   }
   return { client, queries: () => queries };
 }

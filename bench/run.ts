@@ -113,6 +113,8 @@ for (const result of await managementCases(
 // PGlite, and PostgreSQL through pg when DATABASE_URL is set.
 const adapter = await loadPostgresAdapter();
 const cacheSupported = cacheOptionSupported();
+const liteVerify = new Map<number, CaseResult>();
+const liteNaiveResults = new Map<number, CaseResult>();
 const pgVerify = new Map<number, CaseResult>();
 const naive = new Map<number, CaseResult>();
 let cached: CaseResult | null = null;
@@ -135,8 +137,8 @@ if (!adapter) {
   for (const inFlight of [1, 64]) {
     const [patkit, peer] = await liteCases.verify(inFlight, [liteNaive(inFlight)]);
     first ??= patkit;
-    add(patkit as CaseResult);
-    add(peer as CaseResult);
+    liteVerify.set(inFlight, add(patkit as CaseResult));
+    liteNaiveResults.set(inFlight, add(peer as CaseResult));
   }
   await liteCases.finish(first);
   const version = (await lite.query<{ server_version: string }>("SHOW server_version")).rows[0]
@@ -225,6 +227,18 @@ const ratios: Ratio[] = [
   ratio("memory verify / floor (SHA-256)", memoryValid, floorSha, 0.5, true),
   ratio("memory verify with pepper / floor (HMAC-SHA-256)", memoryHmac, floorHmac, 0.5, true),
   ratio("memory verify / better-auth memory verify", memoryValid, betterAuthMemory, 100, true),
+  ratio(
+    "PGlite verify / naive SELECT, 1 in flight",
+    liteVerify.get(1),
+    liteNaiveResults.get(1),
+    0.9,
+  ),
+  ratio(
+    "PGlite verify / naive SELECT, 64 in flight",
+    liteVerify.get(64),
+    liteNaiveResults.get(64),
+    0.9,
+  ),
   ratio("PostgreSQL verify / naive SELECT, 1 in flight", pgVerify.get(1), naive.get(1), 0.9),
   ratio("PostgreSQL verify / naive SELECT, 64 in flight", pgVerify.get(64), naive.get(64), 0.9),
   ratio("cache on PostgreSQL (64 in flight) / memory verify", cached, memoryValid, 0.5),

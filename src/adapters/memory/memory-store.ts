@@ -22,7 +22,8 @@ import {
   type UnusedQuery,
   type UserErasure,
 } from "../../store/index.js";
-import { cloneRecord, comparePosition, recordForCaller } from "./records.js";
+import { PackedRecords } from "./packed-records.js";
+import { cloneRecord, comparePosition } from "./records.js";
 
 /** A {@link TokenStore} in process memory, with the introspection tests and tools like. */
 export interface MemoryStore extends TokenStore {
@@ -47,7 +48,8 @@ export interface MemoryStore extends TokenStore {
  * ```
  */
 export function createMemoryStore(): MemoryStore {
-  const records = new Map<string, TokenRecord>();
+  // Packed: about 400 bytes a token instead of 1 000; every read is a fresh copy.
+  const records = new PackedRecords();
   const idsByOwner = new Map<string, Set<string>>();
   let policy: Policy | null = null;
   // Expiry notice marks by token id, kept beside the records (they are not part of one).
@@ -101,8 +103,7 @@ export function createMemoryStore(): MemoryStore {
     },
 
     findById(id: string): TokenRecord | null {
-      const record = records.get(id);
-      return record ? recordForCaller(record) : null;
+      return records.get(id) ?? null;
     },
 
     list(query: ListQuery): TokenRecord[] {

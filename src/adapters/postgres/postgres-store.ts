@@ -19,6 +19,7 @@ import { type ErrorContext, toPatkitError } from "./errors.js";
 import { createMaintenanceQueries } from "./maintenance-queries.js";
 import { type SchemaOptions, type SqlNames, sqlNames } from "./names.js";
 import { createNotifications } from "./notifications.js";
+import { pgliteLookup } from "./pglite-lookup.js";
 import {
   ownerColumns,
   permissionColumns,
@@ -39,9 +40,10 @@ export interface PostgresStoreOptions extends SchemaOptions {
    */
   readonly listen?: ListenOptions | false;
   /**
-   * Send the verify lookup as a named prepared statement, parsed and planned once per
-   * connection instead of on every call. Default: on for a `pg` Pool or Client, off otherwise
-   * (PGlite, and clients that only take `query(text, values)`).
+   * Prepare the verify lookup once instead of parsing and planning it on every call: on a `pg`
+   * Pool or Client as a named prepared statement (once per connection), on PGlite through its
+   * `execProtocol` (once per instance). Default: on for those two, off for clients that only
+   * take `query(text, values)`. `false` sends the lookup as a plain `query` everywhere.
    */
   readonly namedStatements?: boolean;
 }
@@ -85,7 +87,10 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const client = options.client;
   const queries = createQueries(names);
   const maintenance = createMaintenanceQueries(names);
-  const namedStatements = options.namedStatements ?? takesNamedStatements(client);
+  const preparedOnPGlite =
+    options.namedStatements === false ? null : pgliteLookup(client, queries.findById);
+  const namedStatements =
+    preparedOnPGlite === null && (options.namedStatements ?? takesNamedStatements(client));
   const findByIdName = `patkit_find_by_id.${names.schema}.${names.tablePrefix}`;
 
   async function run(text: string, values: unknown[], context: ErrorContext): Promise<unknown[]> {
@@ -134,9 +139,11 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       if (!storable(id)) return null;
       let rows: unknown[];
       try {
-        rows = namedStatements
-          ? (await client.query({ name: findByIdName, text: queries.findById, values: [id] })).rows
-          : (await client.query(queries.findById, [id])).rows;
+        if (preparedOnPGlite !== null) rows = await preparedOnPGlite([id]);
+        else if (namedStatements) {
+          rows = (await client.query({ name: findByIdName, text: queries.findById, values: [id] }))
+            .rows;
+        } else rows = (await client.query(queries.findById, [id])).rows;
       } catch (error) {
         throw toPatkitError(error, { operation: "findById" });
       }

@@ -2,7 +2,7 @@ import { createPostgresStore } from "patkit/postgres";
 import { createTestRecord } from "patkit/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPGlite, DATABASE_URL, freshSchema } from "./support.js";
+import { DATABASE_URL, freshSchema } from "./support.js";
 
 const limit = { maxTokensPerOwner: null, now: new Date() };
 
@@ -52,21 +52,6 @@ describe.skipIf(!DATABASE_URL)("the verify lookup on pg is a named prepared stat
       expect(rows).toEqual([]);
     } finally {
       await other.end();
-    }
-  });
-});
-
-describe("PGlite takes plain queries", () => {
-  it("answers the lookup without named statements", async () => {
-    const db = await createPGlite();
-    try {
-      const { schema } = await freshSchema(db, "named_pglite");
-      const store = createPostgresStore({ client: db, schema });
-      const record = createTestRecord();
-      await store.insert(record, limit);
-      expect((await store.findById(record.id))?.secretHash).toEqual(record.secretHash);
-    } finally {
-      await db.close();
     }
   });
 });
