@@ -6,7 +6,7 @@ import {
 } from "patkit";
 import { createPostgresStore, migrate } from "patkit/postgres";
 import pg from "pg";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { alice, aliceOwner, createHarness } from "../support/host.js";
 import { snapshotStore } from "../support/snapshot.js";
 import { createPool, DATABASE_URL, uniqueSchema } from "../support/stores.js";
@@ -78,6 +78,12 @@ describe.skipIf(!DATABASE_URL)("a real PostgreSQL server that goes away and come
   beforeEach(async () => {
     await proxy.start().catch(() => undefined);
     tokens = createHarness({ store: inner }).tokens;
+  });
+  // A verify's last-authenticated write is batched: it must land before the next test takes its
+  // snapshot, or that snapshot sees a write this test never made.
+  afterEach(async () => {
+    await proxy.start().catch(() => undefined);
+    await tokens.close();
   });
 
   /** The backends of this file's application pool, as the server lists them. */
