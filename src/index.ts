@@ -35,8 +35,11 @@ export type {
   AccessTokenEvent,
   ErrorContext,
   ExpiryNoticeEvent,
+  LeakReport,
   PolicyEvent,
   TokenEvent,
+  TokenReusedEvent,
+  TokenRotatedEvent,
   UserErasedEvent,
 } from "./core/events.js";
 export {
@@ -73,6 +76,7 @@ export type {
   VerifyResult,
   VerifySuccess,
 } from "./core/results.js";
+export type { RotatedToken, RotateTokenInput } from "./core/rotation.js";
 // Store authors import the rest of the storage port from "patkit/store".
 export type { TokenStore } from "./core/store.js";
 export {
@@ -95,6 +99,7 @@ export type {
   RepositoryPermission,
   Requirement,
   Resource,
+  RevokedReason,
   TokenStatus,
   TokenView,
   UserOwner,

@@ -14,8 +14,10 @@ describe("SQLite store beyond the suite", () => {
   it("refuses a hand-written UPDATE of a set expiry in the database itself", () => {
     const db = new Database(":memory:");
     createSqliteStore(db);
-    db.prepare(`INSERT INTO tokens VALUES ('t1', 'n', 'user', '["user","u"]', 'u', NULL, NULL,
-      '["REPO_READ"]', zeroblob(32), 0, 'u', 1000, NULL, NULL, 1, NULL)`).run();
+    db.prepare(`INSERT INTO tokens (id, name, owner_kind, owner_key, user_id, project_id,
+      repository_id, permissions, secret_hash, created_at, created_by, expires_at,
+      last_authenticated_at, revoked_at, version) VALUES ('t1', 'n', 'user', '["user","u"]', 'u',
+      NULL, NULL, '["REPO_READ"]', zeroblob(32), 0, 'u', 1000, NULL, NULL, 1)`).run();
     expect(() => db.prepare("UPDATE tokens SET expires_at = 2000 WHERE id = 't1'").run()).toThrow(
       /expiry is written once/,
     );

@@ -11,6 +11,7 @@ import {
   type Owner,
   type Permission,
   type Policy,
+  type RevokedReason,
   StoreUnavailableError,
   type TokenStore,
 } from "patkit";
@@ -21,10 +22,12 @@ import {
   type InsertLimit,
   isNoticeDue,
   type ListQuery,
+  mergeLastUsedIps,
   type NoticeClaim,
   ownerKey,
   type TokenPatch,
   type TokenRecord,
+  type TokenRotation,
   type TouchEntry,
   type UnusedQuery,
   type UserErasure,
@@ -51,6 +54,12 @@ CREATE TABLE IF NOT EXISTS tokens (
   last_authenticated_at INTEGER,
   revoked_at INTEGER,
   version INTEGER NOT NULL,
+  -- Why it is revoked; revoked_at may lie ahead (a rotated token's grace period).
+  revoked_reason TEXT CHECK (revoked_reason IN ('manual', 'rotated', 'leaked', 'unused')),
+  replaces TEXT,
+  replaced_by TEXT,
+  -- Up to 5 client addresses, most recent first, as a JSON array.
+  last_used_ips TEXT NOT NULL DEFAULT '[]',
   -- The fewest days left announced by an expiry notice (NULL: none yet; 0: the expiry itself).
   expiry_notice_days INTEGER CHECK (expiry_notice_days >= 0)
 ) STRICT;
@@ -94,6 +103,10 @@ interface TokenRow {
   last_authenticated_at: number | null;
   revoked_at: number | null;
   version: number;
+  revoked_reason: RevokedReason | null;
+  replaces: string | null;
+  replaced_by: string | null;
+  last_used_ips: string;
   expiry_notice_days: number | null;
 }
 
@@ -104,18 +117,23 @@ export function createSqliteStore(db: Database.Database): TokenStore {
   const statements = {
     insert: db.prepare(`INSERT INTO tokens (id, name, owner_kind, owner_key, user_id, project_id,
       repository_id, permissions, secret_hash, created_at, created_by, expires_at,
-      last_authenticated_at, revoked_at, version)
+      last_authenticated_at, revoked_at, version, revoked_reason, replaces, replaced_by,
+      last_used_ips)
       VALUES (@id, @name, @owner_kind, @owner_key, @user_id, @project_id, @repository_id,
       @permissions, @secret_hash, @created_at, @created_by, @expires_at,
-      @last_authenticated_at, @revoked_at, @version)`),
+      @last_authenticated_at, @revoked_at, @version, @revoked_reason, @replaces, @replaced_by,
+      @last_used_ips)`),
     countLive: db.prepare(`SELECT count(*) AS live FROM tokens WHERE owner_key = ?
       AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`),
     findById: db.prepare("SELECT * FROM tokens WHERE id = ?"),
-    revoke: db.prepare(
-      "UPDATE tokens SET revoked_at = ?, version = version + 1 WHERE id = ? AND revoked_at IS NULL",
-    ),
-    touch: db.prepare(`UPDATE tokens SET last_authenticated_at = @at WHERE id = @id
-      AND (last_authenticated_at IS NULL OR last_authenticated_at < @at)`),
+    // A revocation scheduled later (a rotated token's grace period) is brought forward.
+    revoke: db.prepare(`UPDATE tokens SET revoked_at = @at, revoked_reason = @reason,
+      version = version + 1 WHERE id = @id AND (revoked_at IS NULL OR revoked_at > @at)`),
+    rotateOld: db.prepare(`UPDATE tokens SET revoked_at = @revoke_at, revoked_reason = 'rotated',
+      replaced_by = @replaced_by, version = version + 1
+      WHERE id = @id AND version = @version AND revoked_at IS NULL AND replaced_by IS NULL`),
+    touch: db.prepare(`UPDATE tokens SET last_authenticated_at = @at, last_used_ips = @ips
+      WHERE id = @id`),
     getPolicy: db.prepare("SELECT * FROM policy WHERE singleton = 1"),
     putPolicy: db.prepare(`INSERT INTO policy (singleton, expiry_required, max_expiry_days,
       max_tokens_per_owner, revoke_unused_after_days) VALUES (1, ?, ?, ?, ?)
@@ -133,11 +151,13 @@ export function createSqliteStore(db: Database.Database): TokenStore {
     unused: db.prepare(`SELECT id FROM tokens WHERE revoked_at IS NULL
       AND coalesce(last_authenticated_at, created_at) <= ? AND (expires_at IS NULL OR expires_at > ?)
       LIMIT ?`),
-    revokeUnused: db.prepare(
-      "UPDATE tokens SET revoked_at = ?, version = version + 1 WHERE id = ? AND revoked_at IS NULL",
-    ),
+    revokeUnused: db.prepare(`UPDATE tokens SET revoked_at = ?, revoked_reason = 'unused',
+      version = version + 1 WHERE id = ? AND revoked_at IS NULL`),
     deletePersonal: db.prepare("DELETE FROM tokens WHERE owner_key = ?"),
-    pseudonymize: db.prepare("UPDATE tokens SET created_by = ? WHERE created_by = ?"),
+    // The user may have used a token they created: its addresses go too.
+    pseudonymize: db.prepare(
+      "UPDATE tokens SET created_by = ?, last_used_ips = '[]' WHERE created_by = ?",
+    ),
   };
 
   function findRecord(id: string): TokenRecord | null {
@@ -192,8 +212,33 @@ export function createSqliteStore(db: Database.Database): TokenStore {
     },
   );
 
+  // Read, merge with patkit's rule, write: one transaction, so nothing slips in between.
   const touchAll = db.transaction((entries: readonly TouchEntry[]) => {
-    for (const entry of entries) statements.touch.run({ id: entry.id, at: entry.at.getTime() });
+    for (const entry of entries) {
+      const current = findRecord(entry.id);
+      if (current === null) continue;
+      const at = entry.at.getTime();
+      const stored = current.lastAuthenticatedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
+      const ips = mergeLastUsedIps(current.lastUsedIps, entry.ip, at >= stored);
+      statements.touch.run({ id: entry.id, at: Math.max(at, stored), ips: JSON.stringify(ips) });
+    }
+  });
+
+  // The old token's scheduled end and the new token's insert: both or neither.
+  const rotate = db.transaction((rotation: TokenRotation): TokenRecord | null => {
+    const old = findRecord(rotation.id);
+    if (old === null) return null;
+    const changed = statements.rotateOld.run({
+      id: rotation.id,
+      version: rotation.expectedVersion,
+      revoke_at: rotation.revokeAt.getTime(),
+      replaced_by: rotation.record.id,
+    }).changes;
+    if (changed === 0) {
+      throw new ConflictError("The token changed, or was revoked or rotated, since it was read");
+    }
+    statements.insert.run(rowFromRecord(rotation.record, ownerKey(rotation.record.owner)));
+    return findRecord(rotation.id);
   });
 
   // Each claim is conditional on the mark it expects; the transaction makes the batch one step.
@@ -220,10 +265,12 @@ export function createSqliteStore(db: Database.Database): TokenStore {
     return { deleted, pseudonymized };
   });
 
-  const revoke = db.transaction((id: string, at: Date): TokenRecord | null => {
-    statements.revoke.run(at.getTime(), id);
-    return findRecord(id);
-  });
+  const revoke = db.transaction(
+    (id: string, at: Date, reason: RevokedReason): TokenRecord | null => {
+      statements.revoke.run({ id, at: at.getTime(), reason });
+      return findRecord(id);
+    },
+  );
 
   return {
     insert(record, limit) {
@@ -254,8 +301,11 @@ export function createSqliteStore(db: Database.Database): TokenStore {
     updateIfVersion(id, expectedVersion, patch) {
       return guard("updateIfVersion", () => updateIfVersion.immediate(id, expectedVersion, patch));
     },
-    revoke(id, at) {
-      return guard("revoke", () => revoke.immediate(id, at));
+    revoke(id, at, reason = "manual") {
+      return guard("revoke", () => revoke.immediate(id, at, reason));
+    },
+    rotate(rotation) {
+      return guard("rotate", () => rotate.immediate(rotation));
     },
     touchLastAuthenticated(entries) {
       guard("touchLastAuthenticated", () => touchAll.immediate(entries));
@@ -358,6 +408,10 @@ function rowFromRecord(record: TokenRecord, key: string) {
     last_authenticated_at: record.lastAuthenticatedAt?.getTime() ?? null,
     revoked_at: record.revokedAt?.getTime() ?? null,
     version: record.version,
+    revoked_reason: record.revokedReason,
+    replaces: record.replaces,
+    replaced_by: record.replacedBy,
+    last_used_ips: JSON.stringify(record.lastUsedIps),
   };
 }
 
@@ -375,6 +429,10 @@ function recordFromRow(row: TokenRow): TokenRecord {
     lastAuthenticatedAt:
       row.last_authenticated_at === null ? null : new Date(row.last_authenticated_at),
     revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
+    revokedReason: row.revoked_reason,
+    replaces: row.replaces,
+    replacedBy: row.replaced_by,
+    lastUsedIps: JSON.parse(row.last_used_ips) as string[],
     version: row.version,
   };
 }
@@ -403,7 +461,12 @@ function guard<T>(operation: string, run: () => T): T {
   try {
     return run();
   } catch (error) {
-    if (error instanceof LimitExceededError || error instanceof ExpiryImmutableError) throw error;
+    if (
+      error instanceof LimitExceededError ||
+      error instanceof ExpiryImmutableError ||
+      error instanceof ConflictError
+    )
+      throw error;
     const code = (error as { code?: unknown }).code;
     if (code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
       throw new ConflictError("A token with this id exists");

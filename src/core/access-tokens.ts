@@ -18,6 +18,8 @@ import {
 import { checkOptions } from "./options.js";
 import { createRecordLookup } from "./record-lookup.js";
 import type { VerifyResult } from "./results.js";
+import { createReuseDetector } from "./reuse-detection.js";
+import { createRotation, type RotatedToken, type RotateTokenInput } from "./rotation.js";
 import type { StoreChange, TokenStore, Unwatch } from "./store.js";
 import { callStore } from "./store-calls.js";
 import { DEFAULT_TOKEN_PREFIX } from "./token-format.js";
@@ -84,8 +86,24 @@ export interface AccessTokens {
   listNonCompliant(input: ListTokensInput, actor: Actor): Promise<TokenPage>;
   /** Renames, changes permissions, or gives an expiry to a token that has none. */
   update(id: string, input: UpdateTokenInput, actor: Actor): Promise<TokenView>;
-  /** Revokes a token; it fails verification from now on and stays listed until purged. Idempotent. */
+  /**
+   * Revokes a token (reason `manual`); it fails verification from now on and stays listed until
+   * purged. Idempotent. A rotated token in its grace period is revoked now.
+   */
   revoke(id: string, actor: Actor): Promise<TokenView>;
+  /**
+   * Replaces a token with a new one (new id and secret; same owner, name and permissions;
+   * `replaces` = the old id). The old one keeps working for `graceSeconds` (default 0), then
+   * fails as `revoked` with reason `rotated`. Allowed to whoever may create that token, by
+   * session; never twice for one token (`ConflictError`); never fails on the per-owner limit.
+   *
+   * @example
+   * ```ts
+   * const { token, secret, previous } = await tokens.rotate(oldId, { graceSeconds: 3600 }, { userId: "alice" });
+   * console.log(token.replaces === previous.id, previous.replacedBy === token.id); // true true
+   * ```
+   */
+  rotate(id: string, input: RotateTokenInput, actor: Actor): Promise<RotatedToken>;
   /** The global policy in force. */
   getPolicy(): Promise<Policy>;
   /** Replaces the global policy (system admins only). Existing tokens keep working. */
@@ -197,6 +215,17 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     rules: createAuthorization(access),
     lookup,
   });
+  const rotation = createRotation({
+    store,
+    clock,
+    hasher,
+    prefix,
+    call: callStore,
+    hooks,
+    rules: createAuthorization(access),
+    lookup,
+    getPolicy: management.getPolicy,
+  });
   const maintenance = createMaintenance({
     store,
     clock,
@@ -224,9 +253,11 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     lookup,
     recordAuthentication: recorder.record,
     report: (error) => hooks.report(error, { source: "rehash" }),
+    reused: createReuseDetector(hooks),
   });
   return {
     ...management,
+    ...rotation,
     ...maintenance,
     ...userData,
     verifyToken: verifier.verifyToken,

@@ -1,14 +1,47 @@
-import type { Actor, Policy, TokenView } from "./types.js";
+import type { Actor, Policy, RevokedReason, TokenView } from "./types.js";
+
+/** Who reported leaked tokens to `revokeLeaked`, as the report said (e.g. GitHub's `source` and `url`). */
+export interface LeakReport {
+  readonly source: string | null;
+  readonly url: string | null;
+}
 
 /** A change to one token, emitted after it is stored. */
 export interface TokenEvent {
   readonly type: "token.created" | "token.updated" | "token.revoked";
   readonly at: Date;
-  /** Who made the change; `null` when patkit acted on its own (maintenance revoking an unused token). */
+  /**
+   * Who made the change; `null` when patkit acted on its own (maintenance revoking an unused
+   * token, leaked-token intake).
+   */
   readonly actor: Actor | null;
   readonly token: TokenView;
   /** For `token.updated`: which fields changed. */
   readonly changes?: readonly ("name" | "permissions" | "expiresAt")[];
+  /** For `token.revoked`: why (`manual`, `leaked`, `unused`). */
+  readonly reason?: RevokedReason;
+  /** For `token.revoked` with reason `leaked`: where the report came from. */
+  readonly report?: LeakReport;
+}
+
+/** A token was rotated: `token` is the new one, `previous` the old one (working until its grace ends). */
+export interface TokenRotatedEvent {
+  readonly type: "token.rotated";
+  readonly at: Date;
+  readonly actor: Actor;
+  readonly token: TokenView;
+  readonly previous: TokenView;
+}
+
+/**
+ * A rotated-out secret was used after its grace period: a forgotten automation, or someone
+ * who copied it. Emitted at most once per token per minute; nothing is revoked by it.
+ */
+export interface TokenReusedEvent {
+  readonly type: "token.reused";
+  readonly at: Date;
+  readonly actor: null;
+  readonly token: TokenView;
 }
 
 /** A change to the global policy, emitted after it is stored. */
@@ -50,7 +83,13 @@ export interface UserErasedEvent {
 }
 
 /** Every event patkit emits, for the host's audit log. Secrets and hashes never appear in one. */
-export type AccessTokenEvent = TokenEvent | PolicyEvent | ExpiryNoticeEvent | UserErasedEvent;
+export type AccessTokenEvent =
+  | TokenEvent
+  | TokenRotatedEvent
+  | TokenReusedEvent
+  | PolicyEvent
+  | ExpiryNoticeEvent
+  | UserErasedEvent;
 
 /** Where a failure off the response path came from. */
 export interface ErrorContext {

@@ -79,7 +79,13 @@ export function createMaintenance(context: MaintenanceContext) {
       );
       for (const record of records) {
         lookup.changed(record.id);
-        hooks.emit({ type: "token.revoked", at: now, actor: null, token: toView(record, now) });
+        hooks.emit({
+          type: "token.revoked",
+          at: now,
+          actor: null,
+          token: toView(record, now),
+          reason: "unused",
+        });
       }
       revoked += records.length;
       if (records.length < batchSize) return revoked;

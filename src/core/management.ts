@@ -27,7 +27,13 @@ import {
   tokenIdSchema,
   updateInputSchema,
 } from "./schemas.js";
-import { isLive, type TokenPatch, type TokenRecord, type TokenStore } from "./store.js";
+import {
+  isLive,
+  isRevokedAt,
+  type TokenPatch,
+  type TokenRecord,
+  type TokenStore,
+} from "./store.js";
 import type { StoreCaller } from "./store-calls.js";
 import { generateToken, TOKEN_SECRET_LENGTH } from "./token-format.js";
 import type { Actor, Owner, OwnerKind, Permission, Policy, TokenView } from "./types.js";
@@ -136,6 +142,10 @@ export function createManagement(context: ManagementContext) {
       expiresAt,
       lastAuthenticatedAt: null,
       revokedAt: null,
+      revokedReason: null,
+      replaces: null,
+      replacedBy: null,
+      lastUsedIps: [],
       version: 1,
     };
     await call("insert", () =>
@@ -143,7 +153,7 @@ export function createManagement(context: ManagementContext) {
     );
     const token = toView(record, now);
     hooks.emit({ type: "token.created", at: now, actor: who, token });
-    return createdToken(token, generated.token);
+    return createdToken({ token }, generated.token);
   }
 
   async function get(id: string, actor: Actor): Promise<TokenView> {
@@ -205,7 +215,8 @@ export function createManagement(context: ManagementContext) {
     assertOneExpiry(data);
     const record = await findExisting(id);
     await rules.assertMayManage(record.owner, who, "edit");
-    if (record.revokedAt !== null) throw new ConflictError("A revoked token cannot be edited");
+    if (record.revokedAt !== null)
+      throw new ConflictError("A revoked or rotated token cannot be edited");
 
     const now = clock.now();
     const changes: ("name" | "permissions" | "expiresAt")[] = [];
@@ -252,12 +263,13 @@ export function createManagement(context: ManagementContext) {
     const record = await findExisting(id);
     await rules.assertMayManage(record.owner, who, "revoke");
     const now = clock.now();
-    if (record.revokedAt !== null) return toView(record, now);
-    const revoked = await call("revoke", () => store.revoke(record.id, now));
+    // A rotated token in its grace period is revoked now: the grace ends, with this reason.
+    if (isRevokedAt(record, now)) return toView(record, now);
+    const revoked = await call("revoke", () => store.revoke(record.id, now, "manual"));
     lookup.changed(record.id);
     if (revoked === null) throw new NotFoundError("No token has this id");
     const token = toView(revoked, now);
-    hooks.emit({ type: "token.revoked", at: now, actor: who, token });
+    hooks.emit({ type: "token.revoked", at: now, actor: who, token, reason: "manual" });
     return token;
   }
 
@@ -367,7 +379,8 @@ function pageOf(records: readonly TokenRecord[], limit: number, now: Date): Toke
   };
 }
 
-function parseActor(actor: Actor): Actor {
+/** The actor as validated input (only its known fields). */
+export function parseActor(actor: Actor): Actor {
   const data = parseInput(actorSchema, actor, ["actor"]);
   return data.via === undefined ? { userId: data.userId } : { userId: data.userId, via: data.via };
 }
@@ -383,8 +396,12 @@ function validPermissions(
   return canonicalPermissions(permissions);
 }
 
-function createdToken(token: TokenView, secret: string): CreatedToken {
-  const result = { token } as { token: TokenView; secret: string };
+/** A result carrying a secret that logging or serializing does not show (non-enumerable). */
+export function createdToken<T extends { token: TokenView }>(
+  fields: T,
+  secret: string,
+): T & { readonly secret: string } {
+  const result = { ...fields } as T & { secret: string };
   Object.defineProperty(result, "secret", { value: secret, enumerable: false });
   return result;
 }

@@ -101,6 +101,25 @@ export const maintenanceInputSchema = z.strictObject({
   purgeAfterDays: z.optional(wholeNumber(0, MAX_EXPIRY_DAYS)),
 });
 
+/** The longest grace period of a rotation: a week. */
+export const MAX_GRACE_SECONDS = 604_800;
+
+export const rotateInputSchema = z.strictObject({
+  expiryDays: z.nullish(expiryDays),
+  graceSeconds: z.optional(wholeNumber(0, MAX_GRACE_SECONDS)),
+});
+
+/** The most strings one `revokeLeaked` call takes. */
+export const MAX_LEAKED_SECRETS = 1000;
+
+const reportText = z.nullish(z.string().check(z.maxLength(2048), storable));
+
+export const leakReportSchema = z.strictObject({ source: reportText, url: reportText });
+
+export const leakedSecretsSchema = z
+  .array(z.string())
+  .check(z.maxLength(MAX_LEAKED_SECRETS, `Give at most ${MAX_LEAKED_SECRETS} strings per call`));
+
 export const userIdSchema = hostId;
 
 export const eraseInputSchema = z.strictObject({ pseudonym: hostId });

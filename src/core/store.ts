@@ -1,4 +1,4 @@
-import type { Awaitable, Owner, Permission, Policy } from "./types.js";
+import type { Awaitable, Owner, Permission, Policy, RevokedReason } from "./types.js";
 
 /**
  * A token as the store keeps it. It holds the secret's hash, never the secret; only the core
@@ -16,7 +16,16 @@ export interface TokenRecord {
   readonly createdBy: string;
   readonly expiresAt: Date | null;
   readonly lastAuthenticatedAt: Date | null;
+  /** Revoked from this instant on; it may lie ahead (a rotated token's grace period). */
   readonly revokedAt: Date | null;
+  /** Why it is revoked; `null` when it is not. */
+  readonly revokedReason: RevokedReason | null;
+  /** The id of the token this one replaced by rotation. */
+  readonly replaces: string | null;
+  /** The id of the token that replaced this one by rotation. */
+  readonly replacedBy: string | null;
+  /** Up to {@link MAX_LAST_USED_IPS} distinct client addresses, most recent first. */
+  readonly lastUsedIps: readonly string[];
   /** 1 at insert, +1 on every update and on revoke (not on touches): the basis of conditional updates. */
   readonly version: number;
 }
@@ -51,10 +60,50 @@ export interface InsertLimit {
   readonly now: Date;
 }
 
-/** One last-authenticated write: set the token's `lastAuthenticatedAt` to `at` unless it is already later. */
+/**
+ * One last-authenticated write: set the token's `lastAuthenticatedAt` to `at` unless it is
+ * already later, and put `ip` (a normalised address) first in `lastUsedIps` (see
+ * {@link mergeLastUsedIps}).
+ */
 export interface TouchEntry {
   readonly id: string;
   readonly at: Date;
+  readonly ip?: string;
+}
+
+/** How many client addresses a token keeps. */
+export const MAX_LAST_USED_IPS = 5;
+
+/**
+ * The addresses after a touch: `ip` first when the touch is at least as recent as the stored
+ * last use (`newer`), else kept where it is or added last; distinct, at most
+ * {@link MAX_LAST_USED_IPS}. Stores apply this rule (in SQL or with this function).
+ */
+export function mergeLastUsedIps(
+  stored: readonly string[],
+  ip: string | undefined,
+  newer: boolean,
+): string[] {
+  if (ip === undefined) return stored.slice();
+  if (newer) return [ip, ...stored.filter((known) => known !== ip)].slice(0, MAX_LAST_USED_IPS);
+  if (stored.includes(ip)) return stored.slice();
+  return [...stored, ip].slice(0, MAX_LAST_USED_IPS);
+}
+
+/**
+ * A rotation as the store applies it, atomically: the old token gets `revokedAt = revokeAt`,
+ * `revokedReason: "rotated"`, `replacedBy = record.id` and a new version, and `record` (whose
+ * `replaces` is the old id) is inserted, both or neither. The per-owner limit does not apply.
+ */
+export interface TokenRotation {
+  /** The old token's id. */
+  readonly id: string;
+  /** The old token's version as read: a different one means it changed since (`ConflictError`). */
+  readonly expectedVersion: number;
+  /** When the old token stops working: the end of its grace period. */
+  readonly revokeAt: Date;
+  /** The new token. */
+  readonly record: TokenRecord;
 }
 
 /** A change that verification caches on other instances must hear of. */
@@ -104,14 +153,26 @@ export interface TokenStore {
   ): Awaitable<TokenRecord | null>;
 
   /**
-   * Marks the record revoked at `at` (kept if it was revoked before) and increments the version
-   * when it changed. Returns the record as stored afterwards, or `null` when it is missing.
+   * Marks the record revoked at `at` with `reason` (default `"manual"`) and increments the
+   * version, unless it was revoked at or before `at` already (then it is kept as it is). A
+   * revocation scheduled after `at` (a rotated token in its grace period) is brought forward to
+   * `at` with the new reason; `replacedBy` stays. Returns the record as stored afterwards, or
+   * `null` when it is missing.
    */
-  revoke(id: string, at: Date): Awaitable<TokenRecord | null>;
+  revoke(id: string, at: Date, reason?: RevokedReason): Awaitable<TokenRecord | null>;
+
+  /**
+   * Rotates a token in one atomic step (see {@link TokenRotation}). Returns the old record as
+   * stored afterwards, or `null` when it is missing. Throws `ConflictError`, changing nothing,
+   * when the old record's version is not `expectedVersion`, or it is revoked (at any time,
+   * scheduled or not) or already replaced, or the new id exists.
+   */
+  rotate(rotation: TokenRotation): Awaitable<TokenRecord | null>;
 
   /**
    * Records authentications in one batch: each `lastAuthenticatedAt` becomes the later of its
-   * value and `at`. The version does not change; unknown ids are ignored.
+   * value and `at`, and an entry's `ip` joins `lastUsedIps` by {@link mergeLastUsedIps}. The
+   * version does not change; unknown ids are ignored.
    */
   touchLastAuthenticated(entries: readonly TouchEntry[]): Awaitable<void>;
 
@@ -160,7 +221,8 @@ export interface TokenStore {
   /**
    * Erases a user, in one atomic step: deletes every personal token of `userId` (any status,
    * notice marks and client addresses with them) and replaces `userId` in the `createdBy` of
-   * every other token with `pseudonym`. Afterwards the store keeps the user id nowhere.
+   * every other token with `pseudonym`, clearing those tokens' `lastUsedIps` (the user may have
+   * used them). Afterwards the store keeps the user id, and addresses tied to it, nowhere.
    */
   eraseUser(userId: string, pseudonym: string): Awaitable<UserErasure>;
 
@@ -231,6 +293,7 @@ export const REQUIRED_STORE_METHODS = Object.freeze([
   "list",
   "updateIfVersion",
   "revoke",
+  "rotate",
   "touchLastAuthenticated",
   "getPolicy",
   "putPolicy",
@@ -262,10 +325,18 @@ export function ownerKey(owner: Owner): string {
   }
 }
 
-/** True when the token counts toward its owner's limit at `now`: not revoked, not expired. */
+/**
+ * True when the token counts toward its owner's limit at `now`: not revoked, not expired. A
+ * token with a revocation scheduled (a rotated token in its grace period) no longer counts.
+ */
 export function isLive(record: Pick<TokenRecord, "expiresAt" | "revokedAt">, now: Date): boolean {
   return (
     record.revokedAt === null &&
     (record.expiresAt === null || record.expiresAt.getTime() > now.getTime())
   );
+}
+
+/** True when the record is revoked at `now`: a scheduled revocation counts from its instant. */
+export function isRevokedAt(record: Pick<TokenRecord, "revokedAt">, now: Date): boolean {
+  return record.revokedAt !== null && record.revokedAt.getTime() <= now.getTime();
 }

@@ -58,6 +58,12 @@ export interface Actor {
 /** Where a token stands at a given instant. */
 export type TokenStatus = "active" | "expired" | "revoked";
 
+/**
+ * Why a token was revoked: by hand (`manual`), replaced by {@link AccessTokens.rotate}
+ * (`rotated`), reported as leaked (`leaked`), or by maintenance for lack of use (`unused`).
+ */
+export type RevokedReason = "manual" | "rotated" | "leaked" | "unused";
+
 /** A token as callers see it: never its secret, never its hash. */
 export interface TokenView {
   readonly id: string;
@@ -70,7 +76,20 @@ export interface TokenView {
   readonly createdBy: string;
   readonly expiresAt: Date | null;
   readonly lastAuthenticatedAt: Date | null;
+  /**
+   * When the token stops (or stopped) working by revocation. A rotated token's is the end of
+   * its grace period, which may lie ahead: the token is `active` until then.
+   */
   readonly revokedAt: Date | null;
+  /** Why it was revoked; `null` while it is not (and for revocations recorded before v0.2). */
+  readonly revokedReason: RevokedReason | null;
+  /** The id of the token this one replaced by rotation, or `null`. */
+  readonly replaces: string | null;
+  /** The id of the token that replaced this one by rotation, or `null`. */
+  readonly replacedBy: string | null;
+  /** Up to 5 distinct client addresses it was last used from, most recent first (normalised). */
+  readonly lastUsedIps: readonly string[];
+  /** Computed at read time: `revoked` from the instant `revokedAt <= now`. */
   readonly status: TokenStatus;
 }
 

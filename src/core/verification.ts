@@ -24,6 +24,8 @@ export interface VerificationContext {
   readonly lookup: RecordLookup;
   readonly recordAuthentication: (id: string, stored: Date | null, now: Date) => void;
   readonly report: (error: unknown) => void;
+  /** Told of a rotated-out secret used after its grace period. */
+  readonly reused: (record: TokenRecord, now: Date) => void;
 }
 
 type Scheme = { kind: "bearer" } | { kind: "basic"; username: string };
@@ -115,7 +117,11 @@ export function createVerifier(context: VerificationContext) {
     if (record === null) return FAILURES.unknown;
 
     const now = clock.now();
-    if (record.revokedAt !== null) return failure("revoked", record);
+    // A revocation may be scheduled (a rotated token's grace period): revoked from its instant.
+    if (record.revokedAt !== null && now.getTime() >= record.revokedAt.getTime()) {
+      if (record.revokedReason === "rotated") context.reused(record, now);
+      return failure("revoked", record);
+    }
     if (record.expiresAt !== null && now.getTime() >= record.expiresAt.getTime())
       return failure("expired", record);
 

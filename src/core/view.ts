@@ -1,12 +1,15 @@
 import type { TokenRecord } from "./store.js";
 import type { Owner, TokenStatus, TokenView } from "./types.js";
 
-/** A token's status at `now`: revoked wins over expired; expired from the instant `now >= expiresAt`. */
+/**
+ * A token's status at `now`: revoked wins over expired; revoked from the instant
+ * `now >= revokedAt` (a scheduled end ahead is still active), expired from `now >= expiresAt`.
+ */
 export function statusAt(
   record: Pick<TokenRecord, "expiresAt" | "revokedAt">,
   now: Date,
 ): TokenStatus {
-  if (record.revokedAt !== null) return "revoked";
+  if (record.revokedAt !== null && now.getTime() >= record.revokedAt.getTime()) return "revoked";
   if (record.expiresAt !== null && now.getTime() >= record.expiresAt.getTime()) return "expired";
   return "active";
 }
@@ -23,6 +26,10 @@ export function toView(record: TokenRecord, now: Date): TokenView {
     expiresAt: copyDate(record.expiresAt),
     lastAuthenticatedAt: copyDate(record.lastAuthenticatedAt),
     revokedAt: copyDate(record.revokedAt),
+    revokedReason: record.revokedReason ?? null,
+    replaces: record.replaces ?? null,
+    replacedBy: record.replacedBy ?? null,
+    lastUsedIps: record.lastUsedIps?.slice() ?? [],
     status: statusAt(record, now),
   };
 }
@@ -42,9 +49,15 @@ export function toViewOwning(record: TokenRecord, now: Date): TokenView {
     expiresAt: record.expiresAt,
     lastAuthenticatedAt: record.lastAuthenticatedAt,
     revokedAt: record.revokedAt,
+    revokedReason: record.revokedReason ?? null,
+    replaces: record.replaces ?? null,
+    replacedBy: record.replacedBy ?? null,
+    lastUsedIps: record.lastUsedIps ?? NO_ADDRESSES,
     status: statusAt(record, now),
   };
 }
+
+const NO_ADDRESSES: readonly string[] = Object.freeze([]);
 
 function copyDate(date: Date | null): Date | null {
   return date === null ? null : new Date(date.getTime());

@@ -70,7 +70,12 @@ export function defineCopyTests(context: SuiteContext): void {
       scribble(await context.store.revoke(record.id, testInstant(5)));
       expectSameRecord(
         await context.store.findById(record.id),
-        withChanges(record, { name: "updated", revokedAt: testInstant(5), version: 3 }),
+        withChanges(record, {
+          name: "updated",
+          revokedAt: testInstant(5),
+          revokedReason: "manual",
+          version: 3,
+        }),
       );
     });
 
@@ -90,6 +95,7 @@ export function defineCopyTests(context: SuiteContext): void {
         permissions: [...permissions],
         expiresAt: new Date(expiresAt),
         revokedAt: new Date(revokedAt),
+        revokedReason: "manual",
         lastAuthenticatedAt: new Date(touchedAt),
         version: 3,
       });

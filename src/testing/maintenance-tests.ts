@@ -155,7 +155,7 @@ export function defineMaintenanceTests(context: SuiteContext): void {
       for (const record of result) expect(record.revokedAt?.getTime()).toBe(now.getTime());
       expectSameRecord(
         await context.store.findById(neverUsed.id),
-        withChanges(neverUsed, { revokedAt: now, version: 2 }),
+        withChanges(neverUsed, { revokedAt: now, revokedReason: "unused", version: 2 }),
       );
       for (const kept of [usedRecently, createdRecently, expired, revoked]) {
         expectSameRecord(await context.store.findById(kept.id), kept);

@@ -40,6 +40,10 @@ export function createTestRecord(overrides: Partial<TokenRecord> = {}): TokenRec
     expiresAt: null,
     lastAuthenticatedAt: null,
     revokedAt: null,
+    revokedReason: null,
+    replaces: null,
+    replacedBy: null,
+    lastUsedIps: [],
     version: 1,
     ...overrides,
   };
@@ -61,6 +65,10 @@ export function comparableRecord(record: TokenRecord): Record<string, unknown> {
     expiresAt: isoOrNull(record.expiresAt),
     lastAuthenticatedAt: isoOrNull(record.lastAuthenticatedAt),
     revokedAt: isoOrNull(record.revokedAt),
+    revokedReason: record.revokedReason,
+    replaces: record.replaces,
+    replacedBy: record.replacedBy,
+    lastUsedIps: [...record.lastUsedIps],
     version: record.version,
   };
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe } from "vitest";
 import type { Awaitable, TokenStore } from "../index.js";
 import { defineCopyTests } from "./copy-tests.js";
+import { defineLifecycleTests } from "./lifecycle-tests.js";
 import { defineLimitTests } from "./limit-tests.js";
 import { defineListTests } from "./list-tests.js";
 import { defineMaintenanceTests } from "./maintenance-tests.js";
@@ -50,8 +51,8 @@ export interface TestTokenStoreOptions {
  * apart, conditional updates, write-once expiry, revoke, last-authenticated touches, the
  * policy, purge, the per-owner limit (also under concurrent inserts), copies instead of
  * shared objects, millisecond timestamps, maintenance (expiry notice marks claimed once,
- * unused tokens, bounded purges, a user's tokens listed and erased) and, when the store has
- * it, `watch`.
+ * unused tokens, bounded purges, a user's tokens listed and erased), revocation reasons,
+ * atomic rotation, last-used client addresses and, when the store has it, `watch`.
  *
  * `createStore` runs before every test and must give a fresh, empty store (for a database:
  * a new schema, table prefix or file per test). Call it at the top level of a test file:
@@ -96,6 +97,7 @@ export function testTokenStore(
     defineLimitTests(context);
     defineCopyTests(context);
     defineMaintenanceTests(context);
+    defineLifecycleTests(context);
     defineWatchTests(context);
   });
 }

@@ -91,7 +91,11 @@ export function defineUpdateTests(context: SuiteContext): void {
     it("marks the record revoked and increments the version", async () => {
       const record = await stored({ lastAuthenticatedAt: testInstant(3) });
       const revoked = await context.store.revoke(record.id, testInstant(10));
-      const expected = withChanges(record, { revokedAt: testInstant(10), version: 2 });
+      const expected = withChanges(record, {
+        revokedAt: testInstant(10),
+        revokedReason: "manual",
+        version: 2,
+      });
       expectSameRecord(revoked, expected);
       expectSameRecord(await context.store.findById(record.id), expected);
     });
@@ -100,7 +104,11 @@ export function defineUpdateTests(context: SuiteContext): void {
       const record = await stored();
       await context.store.revoke(record.id, testInstant(10));
       const again = await context.store.revoke(record.id, testInstant(20));
-      const expected = withChanges(record, { revokedAt: testInstant(10), version: 2 });
+      const expected = withChanges(record, {
+        revokedAt: testInstant(10),
+        revokedReason: "manual",
+        version: 2,
+      });
       expectSameRecord(again, expected);
       expectSameRecord(await context.store.findById(record.id), expected);
     });

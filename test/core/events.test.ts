@@ -21,7 +21,13 @@ describe("audit events", () => {
         token: updated,
         changes: ["name"],
       },
-      { type: "token.revoked", at: revoked.revokedAt, actor: root, token: revoked },
+      {
+        type: "token.revoked",
+        at: revoked.revokedAt,
+        actor: root,
+        token: revoked,
+        reason: "manual",
+      },
     ]);
   });
 

@@ -3,6 +3,7 @@ import {
   ExpiryImmutableError,
   LimitExceededError,
   type Policy,
+  type RevokedReason,
   type TokenStore,
 } from "../../index.js";
 import {
@@ -12,12 +13,15 @@ import {
   type InsertLimit,
   isLive,
   isNoticeDue,
+  isRevokedAt,
   type ListQuery,
+  mergeLastUsedIps,
   type NoticeClaim,
   ownerKey,
   type StoreChange,
   type TokenPatch,
   type TokenRecord,
+  type TokenRotation,
   type TouchEntry,
   type UnusedQuery,
   type UserErasure,
@@ -138,26 +142,57 @@ export function createMemoryStore(): MemoryStore {
       return cloneRecord(updated);
     },
 
-    revoke(id: string, at: Date): TokenRecord | null {
+    revoke(id: string, at: Date, reason: RevokedReason = "manual"): TokenRecord | null {
       const record = records.get(id);
       if (!record) return null;
-      if (record.revokedAt !== null) return cloneRecord(record);
-      const revoked = cloneRecord({ ...record, revokedAt: at, version: record.version + 1 });
+      if (isRevokedAt(record, at)) return cloneRecord(record);
+      const revoked = cloneRecord({
+        ...record,
+        revokedAt: at,
+        revokedReason: reason,
+        version: record.version + 1,
+      });
       records.set(id, revoked);
       announce(id);
       return cloneRecord(revoked);
     },
 
+    rotate(rotation: TokenRotation): TokenRecord | null {
+      const old = records.get(rotation.id);
+      if (!old) return null;
+      if (old.version !== rotation.expectedVersion)
+        throw new ConflictError("The token changed since it was read; read it again and retry");
+      if (old.revokedAt !== null || old.replacedBy !== null)
+        throw new ConflictError("A rotated or revoked token cannot be rotated");
+      const fresh = rotation.record;
+      if (records.has(fresh.id)) throw new ConflictError("A token with this id exists");
+      const rotated = cloneRecord({
+        ...old,
+        revokedAt: rotation.revokeAt,
+        revokedReason: "rotated",
+        replacedBy: fresh.id,
+        version: old.version + 1,
+      });
+      records.set(old.id, rotated);
+      records.set(fresh.id, cloneRecord(fresh));
+      ownerIds(ownerKey(fresh.owner)).add(fresh.id);
+      announce(old.id);
+      return cloneRecord(rotated);
+    },
+
     touchLastAuthenticated(entries: readonly TouchEntry[]): void {
-      for (const { id, at } of entries) {
+      for (const { id, at, ip } of entries) {
         const record = records.get(id);
         if (!record) continue;
-        if (
-          record.lastAuthenticatedAt !== null &&
-          record.lastAuthenticatedAt.getTime() >= at.getTime()
-        )
-          continue;
-        records.set(id, { ...record, lastAuthenticatedAt: new Date(at.getTime()) });
+        const newer =
+          record.lastAuthenticatedAt === null ||
+          record.lastAuthenticatedAt.getTime() <= at.getTime();
+        if (!newer && (ip === undefined || record.lastUsedIps.includes(ip))) continue;
+        records.set(id, {
+          ...record,
+          lastAuthenticatedAt: newer ? new Date(at.getTime()) : record.lastAuthenticatedAt,
+          lastUsedIps: mergeLastUsedIps(record.lastUsedIps, ip, newer),
+        });
       }
     },
 
@@ -233,6 +268,7 @@ export function createMemoryStore(): MemoryStore {
         const updated = cloneRecord({
           ...record,
           revokedAt: query.now,
+          revokedReason: "unused",
           version: record.version + 1,
         });
         records.set(record.id, updated);
@@ -262,7 +298,8 @@ export function createMemoryStore(): MemoryStore {
       let pseudonymized = 0;
       for (const record of [...records.values()]) {
         if (record.createdBy !== userId) continue;
-        records.set(record.id, { ...record, createdBy: pseudonym });
+        // The user may have used a token they created: its addresses go too.
+        records.set(record.id, { ...record, createdBy: pseudonym, lastUsedIps: [] });
         pseudonymized++;
       }
       return { deleted, pseudonymized };

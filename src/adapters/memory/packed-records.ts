@@ -5,6 +5,7 @@ import {
   type ProjectPermission,
   REPOSITORY_PERMISSIONS,
   type RepositoryPermission,
+  type RevokedReason,
 } from "../../index.js";
 import type { TokenRecord } from "../../store/index.js";
 
@@ -14,8 +15,19 @@ import type { TokenRecord } from "../../store/index.js";
 // buffer and the bytes), each `Date` about 110. Packed, the hash is a 32-character one-byte
 // string (about 48 bytes), times are numbers, the owner is flattened into the record and the
 // permissions are one small integer; records are unpacked into fresh objects on every read.
+// What most tokens never have (a revocation reason, rotation links, client addresses) lives in
+// one optional `lifecycle` object, so a token without it pays one null field.
 
 const OWNER_KINDS = ["user", "project", "repository"] as const;
+
+/** The rarely set fields of a record, kept together (see the top of this file). */
+interface Lifecycle {
+  readonly revokedReason: RevokedReason | null;
+  readonly replaces: string | null;
+  readonly replacedBy: string | null;
+  /** A copy, shared by the unpacked records only as copies. */
+  readonly lastUsedIps: readonly string[];
+}
 
 /** A record as the memory store keeps it (see the top of this file). */
 class PackedRecord {
@@ -38,6 +50,7 @@ class PackedRecord {
     readonly lastAuthenticatedAt: number | null,
     readonly revokedAt: number | null,
     readonly version: number,
+    readonly lifecycle: Lifecycle | null,
   ) {}
 }
 
@@ -59,7 +72,20 @@ function pack(record: TokenRecord): PackedRecord {
     timeOrNull(record.lastAuthenticatedAt),
     timeOrNull(record.revokedAt),
     record.version,
+    lifecycleOf(record),
   );
+}
+
+function lifecycleOf(record: TokenRecord): Lifecycle | null {
+  const { revokedReason, replaces, replacedBy, lastUsedIps } = record;
+  if (
+    revokedReason === null &&
+    replaces === null &&
+    replacedBy === null &&
+    lastUsedIps.length === 0
+  )
+    return null;
+  return { revokedReason, replaces, replacedBy, lastUsedIps: lastUsedIps.slice() };
 }
 
 /** A fresh record: nothing in it is shared with the store or with another caller. */
@@ -79,6 +105,10 @@ function unpack(packed: PackedRecord): TokenRecord {
     lastAuthenticatedAt:
       packed.lastAuthenticatedAt === null ? null : new Date(packed.lastAuthenticatedAt),
     revokedAt: packed.revokedAt === null ? null : new Date(packed.revokedAt),
+    revokedReason: packed.lifecycle?.revokedReason ?? null,
+    replaces: packed.lifecycle?.replaces ?? null,
+    replacedBy: packed.lifecycle?.replacedBy ?? null,
+    lastUsedIps: packed.lifecycle === null ? [] : packed.lifecycle.lastUsedIps.slice(),
     version: packed.version,
   };
 }

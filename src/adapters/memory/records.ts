@@ -15,6 +15,10 @@ export function cloneRecord(record: TokenRecord): TokenRecord {
     lastAuthenticatedAt:
       record.lastAuthenticatedAt === null ? null : new Date(record.lastAuthenticatedAt.getTime()),
     revokedAt: record.revokedAt === null ? null : new Date(record.revokedAt.getTime()),
+    revokedReason: record.revokedReason,
+    replaces: record.replaces,
+    replacedBy: record.replacedBy,
+    lastUsedIps: record.lastUsedIps.slice(),
     version: record.version,
   };
 }

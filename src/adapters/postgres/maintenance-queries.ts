@@ -83,7 +83,8 @@ export function createMaintenanceQueries(names: SqlNames) {
         LIMIT $3
         FOR UPDATE SKIP LOCKED
       )
-      UPDATE ${tokens} SET revoked_at = $2::timestamptz, version = version + 1
+      UPDATE ${tokens} SET revoked_at = $2::timestamptz, revoked_reason = 'unused',
+        version = version + 1
       WHERE id = ANY (ARRAY(SELECT unused_id FROM unused))
       RETURNING ${RECORD_COLUMNS}`,
 
@@ -109,7 +110,8 @@ export function createMaintenanceQueries(names: SqlNames) {
     eraseUser: `WITH deleted AS (
         DELETE FROM ${tokens} WHERE owner_kind = 'user' AND user_id = $1 RETURNING 1
       ), renamed AS (
-        UPDATE ${tokens} SET created_by = $2
+        -- The user may have used a token they created: its addresses go too.
+        UPDATE ${tokens} SET created_by = $2, last_used_ips = '{}'
         WHERE created_by = $1 AND NOT (owner_kind = 'user' AND user_id = $1)
         RETURNING 1
       ) SELECT (SELECT count(*) FROM deleted)::integer AS deleted,

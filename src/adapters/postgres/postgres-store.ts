@@ -1,4 +1,10 @@
-import { type Policy, type TokenStore, ValidationError } from "../../index.js";
+import {
+  ConflictError,
+  type Policy,
+  type RevokedReason,
+  type TokenStore,
+  ValidationError,
+} from "../../index.js";
 import type {
   CreatedByQuery,
   DueNotice,
@@ -9,6 +15,7 @@ import type {
   StoreChange,
   TokenPatch,
   TokenRecord,
+  TokenRotation,
   TouchEntry,
   UnusedQuery,
   Unwatch,
@@ -130,6 +137,10 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
           record.version,
           maxTokens,
           timestamp(limit.now, "now"),
+          record.revokedReason,
+          record.replaces,
+          record.replacedBy,
+          record.lastUsedIps,
         ],
         { operation: "insert", limit: maxTokens },
       );
@@ -189,18 +200,61 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       return rows.length > 0 ? recordFromRow(rows[0]) : null;
     },
 
-    async revoke(id: string, at: Date): Promise<TokenRecord | null> {
+    async revoke(
+      id: string,
+      at: Date,
+      reason: RevokedReason = "manual",
+    ): Promise<TokenRecord | null> {
       if (!storable(id)) return null;
-      const rows = await run(queries.revoke, [id, timestamp(at, "at")], { operation: "revoke" });
+      const rows = await run(queries.revoke, [id, timestamp(at, "at"), reason], {
+        operation: "revoke",
+      });
       if (rows.length > 0) return recordFromRow(rows[0]);
       // Nothing changed: the token is missing or was revoked before. A new statement (a fresh
       // snapshot) reads which, including a revocation that committed while this one waited.
       return store.findById(id);
     },
 
+    async rotate(rotation: TokenRotation): Promise<TokenRecord | null> {
+      if (!storable(rotation.id)) return null;
+      const record = rotation.record;
+      const [userId, projectId, repositoryId] = ownerColumns(record.owner);
+      const [projectPermission, repositoryPermission] = permissionColumns(record.permissions);
+      const rows = await run(
+        queries.rotate,
+        [
+          rotation.id,
+          rotation.expectedVersion,
+          timestamp(rotation.revokeAt, "revokeAt"),
+          record.id,
+          record.name,
+          record.owner.kind,
+          userId,
+          projectId,
+          repositoryId,
+          projectPermission,
+          repositoryPermission,
+          toHex(record.secretHash),
+          timestamp(record.createdAt, "createdAt"),
+          record.createdBy,
+          timestamp(record.expiresAt, "expiresAt"),
+          record.replaces,
+        ],
+        { operation: "rotate" },
+      );
+      if (rows.length > 0) return recordFromRow(rows[0]);
+      // Nothing changed: missing, or changed, revoked or rotated since it was read.
+      if ((await store.findById(rotation.id)) === null) return null;
+      throw new ConflictError("The token changed, or was revoked or rotated, since it was read");
+    },
+
     async touchLastAuthenticated(entries: readonly TouchEntry[]): Promise<void> {
       if (entries.length === 0) return;
-      const batch = entries.map((entry) => ({ id: entry.id, at: timestamp(entry.at, "at") }));
+      const batch = entries.map((entry) => ({
+        id: entry.id,
+        at: timestamp(entry.at, "at"),
+        ip: entry.ip ?? null,
+      }));
       await run(queries.touch, [JSON.stringify(batch)], { operation: "touchLastAuthenticated" });
     },
 
@@ -342,7 +396,7 @@ function createQueries(names: SqlNames) {
   return {
     insert: `SELECT ${names.insertToken}($1, $2, $3, $4, $5, $6, $7, $8, decode($9, 'hex'),
       $10::timestamptz, $11, $12::timestamptz, $13::timestamptz, $14::timestamptz, $15::integer,
-      $16::integer, $17::timestamptz)`,
+      $16::integer, $17::timestamptz, $18::text, $19::text, $20::text, $21::text[])`,
 
     findById: `SELECT ${RECORD_COLUMNS} FROM ${tokens} WHERE id = $1`,
 
@@ -370,17 +424,50 @@ function createQueries(names: SqlNames) {
         WHERE id = $1 AND version = $2 RETURNING ${RECORD_COLUMNS}`;
     },
 
-    revoke: `UPDATE ${tokens} SET revoked_at = $2::timestamptz, version = version + 1
-      WHERE id = $1 AND revoked_at IS NULL RETURNING ${RECORD_COLUMNS}`,
+    /** A revocation scheduled later than `$2` (a grace period) is brought forward. */
+    revoke: `UPDATE ${tokens} SET revoked_at = $2::timestamptz, revoked_reason = $3::text,
+        version = version + 1
+      WHERE id = $1 AND (revoked_at IS NULL OR revoked_at > $2::timestamptz)
+      RETURNING ${RECORD_COLUMNS}`,
 
-    /** One statement for the batch; the latest time per id, and never moving a time back. */
-    touch: `UPDATE ${tokens} AS t SET last_authenticated_at = e.at
+    /**
+     * One statement, so both or neither: the old token's scheduled revocation and the new
+     * token's insert (only when the update matched; a plain INSERT: rotation has no limit).
+     */
+    rotate: `WITH old AS (
+        UPDATE ${tokens} SET revoked_at = $3::timestamptz, revoked_reason = 'rotated',
+          replaced_by = $4::text, version = version + 1
+        WHERE id = $1 AND version = $2::integer AND revoked_at IS NULL AND replaced_by IS NULL
+        RETURNING ${RECORD_COLUMNS}
+      ), fresh AS (
+        INSERT INTO ${tokens} (id, name, owner_kind, user_id, project_id, repository_id,
+          project_permission, repository_permission, secret_hash, created_at, created_by,
+          expires_at, version, replaces)
+        SELECT $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, $10::text, $11::text,
+          decode($12::text, 'hex'), $13::timestamptz, $14::text, $15::timestamptz, 1, $16::text
+        FROM old
+      ) SELECT * FROM old`,
+
+    /**
+     * One statement for the batch; per id the latest entry, never moving a time back. Its
+     * address goes first when the entry is the latest use, else joins at the end (at most 5).
+     */
+    touch: `UPDATE ${tokens} AS t SET
+        last_authenticated_at = greatest(t.last_authenticated_at, e.at),
+        last_used_ips = CASE
+          WHEN e.ip IS NULL THEN t.last_used_ips
+          WHEN t.last_authenticated_at IS NULL OR t.last_authenticated_at <= e.at
+            THEN (ARRAY[e.ip] || array_remove(t.last_used_ips, e.ip))[1:5]
+          WHEN e.ip = ANY (t.last_used_ips) THEN t.last_used_ips
+          ELSE (t.last_used_ips || e.ip)[1:5]
+        END
       FROM (
-        SELECT x.id, max(x.at::timestamptz) AS at
-        FROM json_to_recordset($1::text::json) AS x(id text, at text)
-        GROUP BY x.id
+        SELECT DISTINCT ON (x.id) x.id, x.at::timestamptz AS at, x.ip
+        FROM json_to_recordset($1::text::json) AS x(id text, at text, ip text)
+        ORDER BY x.id, x.at::timestamptz DESC
       ) AS e
-      WHERE t.id = e.id AND (t.last_authenticated_at IS NULL OR t.last_authenticated_at < e.at)`,
+      WHERE t.id = e.id AND (t.last_authenticated_at IS NULL OR t.last_authenticated_at < e.at
+        OR (e.ip IS NOT NULL AND NOT e.ip = ANY (t.last_used_ips)))`,
 
     getPolicy: `SELECT expiry_required, max_expiry_days, max_tokens_per_owner,
       revoke_unused_after_days FROM ${names.policy}`,

@@ -3,6 +3,7 @@ import {
   type Permission,
   type ProjectPermission,
   type RepositoryPermission,
+  type RevokedReason,
   ValidationError,
 } from "../../index.js";
 import type { TokenRecord } from "../../store/index.js";
@@ -16,7 +17,8 @@ export const RECORD_COLUMNS = `id, name, owner_kind, user_id, project_id, reposi
   round(date_part('epoch', created_at) * 1000) AS created_at, created_by,
   round(date_part('epoch', expires_at) * 1000) AS expires_at,
   round(date_part('epoch', last_authenticated_at) * 1000) AS last_authenticated_at,
-  round(date_part('epoch', revoked_at) * 1000) AS revoked_at, version`;
+  round(date_part('epoch', revoked_at) * 1000) AS revoked_at, version, revoked_reason, replaces,
+  replaced_by, array_to_string(last_used_ips, ' ') AS last_used_ips`;
 
 /** A row as {@link RECORD_COLUMNS} selects it. */
 interface TokenRow {
@@ -35,6 +37,11 @@ interface TokenRow {
   last_authenticated_at: number | string | null;
   revoked_at: number | string | null;
   version: number | string;
+  revoked_reason: RevokedReason | null;
+  replaces: string | null;
+  replaced_by: string | null;
+  /** Space-separated (an address never holds a space). */
+  last_used_ips: string | null;
 }
 
 /** A fresh record from a row: new objects, nothing shared with the driver. */
@@ -54,6 +61,10 @@ export function recordFromRow(value: unknown): TokenRecord {
     expiresAt: dateOrNull(row.expires_at),
     lastAuthenticatedAt: dateOrNull(row.last_authenticated_at),
     revokedAt: dateOrNull(row.revoked_at),
+    revokedReason: row.revoked_reason,
+    replaces: row.replaces,
+    replacedBy: row.replaced_by,
+    lastUsedIps: row.last_used_ips ? row.last_used_ips.split(" ") : [],
     version: Number(row.version),
   };
 }

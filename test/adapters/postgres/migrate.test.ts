@@ -18,6 +18,8 @@ describe("renderMigrations", () => {
     expect(initial?.version).toBe(1);
     // After changing a migration: npx vitest run test/adapters/postgres/migrate.test.ts --update
     await expect(initial?.sql).toMatchFileSnapshot("../../../sql/postgres/001_initial.sql");
+    const lifecycle = renderMigrations().find((migration) => migration.version === 3);
+    await expect(lifecycle?.sql).toMatchFileSnapshot("../../../sql/postgres/003_lifecycle.sql");
     const maintenance = renderMigrations().find((migration) => migration.version === 4);
     await expect(maintenance?.sql).toMatchFileSnapshot("../../../sql/postgres/004_maintenance.sql");
   });
