@@ -49,6 +49,7 @@ export {
 } from "./core/expiry-notices.js";
 export type { Pepper } from "./core/hashing.js";
 export type { HostAccess } from "./core/host-access.js";
+export type { LeakedTokensResult, LeakReportInput } from "./core/leaked-tokens.js";
 export {
   MAINTENANCE_BATCH_SIZE,
   type MaintenanceInput,

@@ -5,6 +5,11 @@ import { type ExpiryNoticeOptions, noticeThresholds } from "./expiry-notices.js"
 import { createSecretHasher, type Pepper } from "./hashing.js";
 import type { HostAccess } from "./host-access.js";
 import { createLastAuthenticatedRecorder } from "./last-authenticated.js";
+import {
+  createLeakedTokens,
+  type LeakedTokensResult,
+  type LeakReportInput,
+} from "./leaked-tokens.js";
 import { createMaintenance, type MaintenanceInput, type MaintenanceResult } from "./maintenance.js";
 import {
   type CreatedToken,
@@ -104,6 +109,23 @@ export interface AccessTokens {
    * ```
    */
   rotate(id: string, input: RotateTokenInput, actor: Actor): Promise<RotatedToken>;
+  /**
+   * Which token this exact secret is (any status), or `null` for a malformed, unknown or wrong
+   * secret: for system admins signed in by session, e.g. to act on a secret found in a log.
+   */
+  inspect(secret: string, actor: Actor): Promise<TokenView | null>;
+  /**
+   * Revokes, with reason `leaked`, the live tokens among up to 1000 reported strings, and
+   * answers counts only. No actor: the host has authenticated the reporter (for GitHub's
+   * secret scanning, `createSecretScanningHandler` in `patkit/http` does). Events carry
+   * `actor: null` and `report`.
+   *
+   * @example
+   * ```ts
+   * const { matched, revoked } = await tokens.revokeLeaked([found], { source: "pastebin", url });
+   * ```
+   */
+  revokeLeaked(secrets: readonly string[], report?: LeakReportInput): Promise<LeakedTokensResult>;
   /** The global policy in force. */
   getPolicy(): Promise<Policy>;
   /** Replaces the global policy (system admins only). Existing tokens keep working. */
@@ -205,7 +227,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const cache = options.cache ? createVerificationCache(options.cache) : undefined;
   const lookup = createRecordLookup(store, clock, cache);
   const unwatch = cache ? watchStore(store, lookup, hooks) : Promise.resolve(undefined);
-  const management = createManagement({
+  const context = {
     store,
     clock,
     hasher,
@@ -214,18 +236,10 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     hooks,
     rules: createAuthorization(access),
     lookup,
-  });
-  const rotation = createRotation({
-    store,
-    clock,
-    hasher,
-    prefix,
-    call: callStore,
-    hooks,
-    rules: createAuthorization(access),
-    lookup,
-    getPolicy: management.getPolicy,
-  });
+  };
+  const management = createManagement(context);
+  const rotation = createRotation({ ...context, getPolicy: management.getPolicy });
+  const leaked = createLeakedTokens(context);
   const maintenance = createMaintenance({
     store,
     clock,
@@ -258,6 +272,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   return {
     ...management,
     ...rotation,
+    ...leaked,
     ...maintenance,
     ...userData,
     verifyToken: verifier.verifyToken,

@@ -1,14 +1,8 @@
-import type { createAuthorization } from "./authorization.js";
-import type { Clock } from "./clock.js";
 import { ConflictError, NotFoundError, PolicyViolationError } from "./errors.js";
-import type { HookRunner } from "./events.js";
-import type { SecretHasher } from "./hashing.js";
-import { createdToken, parseActor } from "./management.js";
+import { createdToken, type ManagementContext, parseActor } from "./management.js";
 import { DAY_MS, expiryViolation } from "./policy.js";
-import type { RecordLookup } from "./record-lookup.js";
 import { parseInput, rotateInputSchema, tokenIdSchema } from "./schemas.js";
-import type { TokenRecord, TokenStore } from "./store.js";
-import type { StoreCaller } from "./store-calls.js";
+import type { TokenRecord } from "./store.js";
 import { generateToken, TOKEN_SECRET_LENGTH } from "./token-format.js";
 import type { Actor, Policy, TokenView } from "./types.js";
 import { toView } from "./view.js";
@@ -38,16 +32,8 @@ export interface RotatedToken {
   readonly previous: TokenView;
 }
 
-/** What rotation needs from `createAccessTokens`. */
-export interface RotationContext {
-  readonly store: TokenStore;
-  readonly clock: Clock;
-  readonly hasher: SecretHasher;
-  readonly prefix: string;
-  readonly call: StoreCaller;
-  readonly hooks: HookRunner;
-  readonly rules: ReturnType<typeof createAuthorization>;
-  readonly lookup: RecordLookup;
+/** What rotation needs from `createAccessTokens`: what management does, and the policy. */
+export interface RotationContext extends ManagementContext {
   readonly getPolicy: () => Promise<Policy>;
 }
 

@@ -96,8 +96,8 @@ export function createUserData(context: UserDataContext) {
   return { exportUser, eraseUser };
 }
 
-/** A signed-in actor: a user's data is never read or erased through an access token. */
-function sessionActor(actor: Actor, action: string): Actor {
+/** A signed-in actor: a user's data (or a token by its secret) is never read through an access token. */
+export function sessionActor(actor: Actor, action: string): Actor {
   const data = parseInput(actorSchema, actor, ["actor"]);
   if (data.via === "token") {
     throw new ForbiddenError(`Sign in another way to ${action}: not with an access token`);

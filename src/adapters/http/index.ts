@@ -1,7 +1,8 @@
 /**
  * `patkit/http`: access tokens in HTTP servers. Authorization-header parsing, RFC 6750 refusals,
  * helpers for the Web Fetch `Request` (Hono, Bun, Deno, Next.js), Node's `http` module, Express
- * and Fastify, and the mapping of Git smart-HTTP requests to requirements.
+ * and Fastify, the mapping of Git smart-HTTP requests to requirements, and GitHub's
+ * secret-scanning partner endpoint.
  *
  * Frameworks are optional peers: this module imports none of them and only describes the few
  * members of their requests and responses it uses.
@@ -66,3 +67,8 @@ export type {
   RejectionCode,
   RejectionReason,
 } from "./rejections.js";
+export {
+  createSecretScanningHandler,
+  type SecretScanningHandlerOptions,
+  type SecretScanningPublicKey,
+} from "./secret-scanning.js";

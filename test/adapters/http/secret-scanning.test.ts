@@ -1,0 +1,156 @@
+import { createSecretScanningHandler } from "patkit/http";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { alice, aliceOwner, createHarness, type Harness } from "../../support/host.js";
+
+/** A GitHub-like signer: a P-256 key pair of its own, its public key as PEM SPKI. */
+async function createSigner(id: string) {
+  const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
+    "sign",
+    "verify",
+  ]);
+  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey));
+  const pem = `-----BEGIN PUBLIC KEY-----\n${base64(spki).replace(/(.{64})/g, "$1\n")}\n-----END PUBLIC KEY-----\n`;
+  return {
+    publicKey: { key_identifier: id, key: pem },
+    async sign(body: string): Promise<string> {
+      const raw = new Uint8Array(
+        await crypto.subtle.sign(
+          { name: "ECDSA", hash: "SHA-256" },
+          pair.privateKey,
+          new TextEncoder().encode(body),
+        ),
+      );
+      return base64(rawToDer(raw));
+    },
+  };
+}
+
+function base64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
+}
+
+/** `r || s` as DER, the way GitHub sends signatures. */
+function rawToDer(raw: Uint8Array): Uint8Array {
+  const integer = (part: Uint8Array) => {
+    let start = 0;
+    while (start < part.length - 1 && part[start] === 0) start++;
+    const trimmed = part.subarray(start);
+    const padded = (trimmed[0] as number) & 0x80 ? [0, ...trimmed] : [...trimmed];
+    return [0x02, padded.length, ...padded];
+  };
+  const body = [...integer(raw.subarray(0, 32)), ...integer(raw.subarray(32))];
+  return new Uint8Array([0x30, body.length, ...body]);
+}
+
+describe("createSecretScanningHandler", () => {
+  let signer: Awaited<ReturnType<typeof createSigner>>;
+  let stranger: Awaited<ReturnType<typeof createSigner>>;
+  let harness: Harness;
+  let handler: (request: Request) => Promise<Response>;
+
+  beforeAll(async () => {
+    signer = await createSigner("github-key-1");
+    stranger = await createSigner("github-key-1");
+  });
+
+  beforeEach(() => {
+    harness = createHarness();
+    handler = createSecretScanningHandler({
+      tokens: harness.tokens,
+      publicKeys: () => [signer.publicKey],
+      maxBodyBytes: 64 * 1024,
+    });
+  });
+
+  async function post(body: string, headers: Record<string, string>): Promise<Response> {
+    return handler(
+      new Request("https://host.example/github/secret-scanning", { method: "POST", body, headers }),
+    );
+  }
+
+  async function signedPost(body: string, by = signer): Promise<Response> {
+    return post(body, {
+      "Github-Public-Key-Identifier": "github-key-1",
+      "Github-Public-Key-Signature": await by.sign(body),
+    });
+  }
+
+  it("revokes reported tokens and labels each match", async () => {
+    const { token, secret } = await harness.tokens.create(
+      { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] },
+      alice,
+    );
+    const body = JSON.stringify([
+      {
+        token: secret,
+        type: "patkit_token",
+        url: "https://github.com/o/r/blob/1/a",
+        source: "content",
+      },
+      { token: "pat_notatoken", type: "patkit_token", url: "https://x", source: "commit" },
+    ]);
+    const response = await signedPost(body);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([
+      { token_raw: secret, token_type: "patkit_token", label: "true_positive" },
+      { token_raw: "pat_notatoken", token_type: "patkit_token", label: "false_positive" },
+    ]);
+    expect(await harness.tokens.get(token.id, alice)).toMatchObject({
+      status: "revoked",
+      revokedReason: "leaked",
+    });
+    expect(harness.events.at(-1)).toMatchObject({
+      type: "token.revoked",
+      actor: null,
+      report: { source: "content", url: "https://github.com/o/r/blob/1/a" },
+    });
+  });
+
+  it("answers 401 and revokes nothing without a valid signature by a known key", async () => {
+    const { token, secret } = await harness.tokens.create(
+      { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] },
+      alice,
+    );
+    const body = JSON.stringify([{ token: secret, type: "t", url: "u", source: "s" }]);
+    expect((await post(body, {})).status).toBe(401);
+    expect((await signedPost(body, stranger)).status).toBe(401);
+    const signature = await signer.sign(body);
+    const unknownKey = await post(body, {
+      "Github-Public-Key-Identifier": "other-key",
+      "Github-Public-Key-Signature": signature,
+    });
+    expect(unknownKey.status).toBe(401);
+    const tampered = await post(body.replace('"s"', '"t"'), {
+      "Github-Public-Key-Identifier": "github-key-1",
+      "Github-Public-Key-Signature": signature,
+    });
+    expect(tampered.status).toBe(401);
+    const garbage = await post(body, {
+      "Github-Public-Key-Identifier": "github-key-1",
+      "Github-Public-Key-Signature": "not base64!",
+    });
+    expect(garbage.status).toBe(401);
+    expect((await harness.tokens.get(token.id, alice)).status).toBe("active");
+  });
+
+  it("answers 400 for a signed body that is not an array of matches", async () => {
+    for (const body of ["{}", "[1]", "not json", '[{"token":1,"type":"t"}]', '"x"']) {
+      expect((await signedPost(body)).status, body).toBe(400);
+    }
+    expect(await (await signedPost("[]")).json()).toEqual([]);
+  });
+
+  it("answers 413 for a body over the cap, before verifying or parsing it", async () => {
+    const body = JSON.stringify([{ token: "x".repeat(70_000), type: "t", url: "", source: "" }]);
+    const response = await post(body, {
+      "Github-Public-Key-Identifier": "github-key-1",
+      "Github-Public-Key-Signature": "AAAA",
+    });
+    expect(response.status).toBe(413);
+  });
+
+  it("answers 405 to anything but POST", async () => {
+    const response = await handler(new Request("https://host.example/x", { method: "GET" }));
+    expect(response.status).toBe(405);
+  });
+});
