@@ -71,9 +71,15 @@ export {
 } from "./core/permissions.js";
 export { DAY_MS, DEFAULT_POLICY, isCompliant } from "./core/policy.js";
 export type {
+  RateLimitOption,
+  SharedRateLimiter,
+  TokenBucketOptions,
+} from "./core/rate-limit.js";
+export type {
   Principal,
   VerifyFailure,
   VerifyFailureReason,
+  VerifyOptions,
   VerifyResult,
   VerifySuccess,
 } from "./core/results.js";

@@ -21,8 +21,9 @@ import {
   type UpdateTokenInput,
 } from "./management.js";
 import { checkOptions } from "./options.js";
+import { createRateLimit, type RateLimitOption } from "./rate-limit.js";
 import { createRecordLookup } from "./record-lookup.js";
-import type { VerifyResult } from "./results.js";
+import type { VerifyOptions, VerifyResult } from "./results.js";
 import { createReuseDetector } from "./reuse-detection.js";
 import { createRotation, type RotatedToken, type RotateTokenInput } from "./rotation.js";
 import type { StoreChange, TokenStore, Unwatch } from "./store.js";
@@ -73,6 +74,14 @@ export interface AccessTokensOptions {
    * token expires (default `[30, 7, 1]`), then `token.expired`. `{ days: [] }` sends neither.
    */
   readonly expiryNotices?: ExpiryNoticeOptions;
+  /**
+   * Limits each token's requests: `{ capacity, refillPerSecond }` for a token bucket per token
+   * id in this instance's memory (on the injected clock), or a shared limiter with
+   * `rate-limiter-flexible`'s `consume(key)` (e.g. `RateLimiterPostgres`) for limits across
+   * instances. A valid token over its budget fails with `rate_limited` and `retryAfterMs`;
+   * invalid tokens consume nothing.
+   */
+  readonly rateLimit?: RateLimitOption;
 }
 
 /** The token service: management for UIs and APIs, verification for auth middleware. */
@@ -143,8 +152,15 @@ export interface AccessTokens {
    * if (!result.ok) console.log(result.reason); // "expired", "revoked", "insufficient_permission", ...
    * else console.log(result.principal.tokenId, result.token.name);
    * ```
+   * The third argument carries the client's address (`{ clientIp }`) for the token's
+   * `lastUsedIps`. With `rateLimit`, a valid token over its budget gives `rate_limited` with
+   * `retryAfterMs`.
    */
-  verifyToken(secret: string, requirement?: Requirement | null): Promise<VerifyResult>;
+  verifyToken(
+    secret: string,
+    requirement?: Requirement | null,
+    options?: VerifyOptions | null,
+  ): Promise<VerifyResult>;
   /**
    * Verifies an `Authorization` header: `Bearer <token>` for every token, or `Basic` with a
    * personal token as the password and its owner's username.
@@ -163,6 +179,7 @@ export interface AccessTokens {
   authenticate(
     authorizationHeader: string | null | undefined,
     requirement?: Requirement | null,
+    options?: VerifyOptions | null,
   ): Promise<VerifyResult>;
   /** Writes pending last-authenticated times now and waits for them (for shutdown and tests). */
   flush(): Promise<void>;
@@ -268,6 +285,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     recordAuthentication: recorder.record,
     report: (error) => hooks.report(error, { source: "rehash" }),
     reused: createReuseDetector(hooks),
+    rateLimit: options.rateLimit ? createRateLimit(options.rateLimit) : undefined,
   });
   return {
     ...management,

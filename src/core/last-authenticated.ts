@@ -1,3 +1,4 @@
+import { normalizeIp } from "./client-address.js";
 import type { TokenStore, TouchEntry } from "./store.js";
 import type { StoreCaller } from "./store-calls.js";
 
@@ -22,14 +23,16 @@ export function createLastAuthenticatedRecorder(options: {
   let timer: ReturnType<typeof setTimeout> | null = null;
   const inFlight = new Set<Promise<void>>();
 
-  function record(id: string, stored: Date | null, now: Date): void {
+  // The client address is checked only for the write that goes out: at most once per interval.
+  function record(id: string, stored: Date | null, now: Date, clientIp?: unknown): void {
     const at = now.getTime();
     const storedAt = stored === null ? Number.NEGATIVE_INFINITY : stored.getTime();
     const scheduledAt = scheduled.get(id) ?? Number.NEGATIVE_INFINITY;
     if (at - Math.max(storedAt, scheduledAt) < intervalMs) return;
     if (scheduled.size >= MAX_REMEMBERED) forgetSettled(at);
     scheduled.set(id, at);
-    pending.push({ id, at: now });
+    const ip = clientIp == null ? null : normalizeIp(clientIp);
+    pending.push(ip === null ? { id, at: now } : { id, at: now, ip });
     timer ??= setTimeout(flush, 0);
   }
 

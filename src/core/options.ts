@@ -69,6 +69,13 @@ const optionsSchema = z.strictObject({
   cache: z.optional(z.strictObject({ ttlMs: positive, maxEntries: z.int().check(z.gte(1)) })),
   // Its thresholds are checked where they are read (expiry-notices.ts); here only the key.
   expiryNotices: z.optional(z.unknown()),
+  // A bucket per token in memory, or a shared limiter (rate-limiter-flexible's consume).
+  rateLimit: z.optional(
+    z.union([
+      z.strictObject({ capacity: z.int().check(z.gte(1)), refillPerSecond: positive }),
+      z.looseObject({ consume: fn }),
+    ]),
+  ),
 });
 
 /**

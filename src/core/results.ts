@@ -8,7 +8,9 @@ export type VerifyFailureReason =
   | "revoked"
   | "insufficient_permission"
   | "inactive_owner"
-  | "wrong_scheme";
+  | "wrong_scheme"
+  /** A valid token over its `rateLimit` budget: `retryAfterMs` says when to try again. */
+  | "rate_limited";
 
 /**
  * Who a verified token speaks for: its owner, the token's id and levels, and `via: "token"`.
@@ -33,6 +35,17 @@ export interface VerifyFailure {
   readonly ok: false;
   readonly reason: VerifyFailureReason;
   readonly tokenId?: string;
+  /** For `rate_limited`: milliseconds until the token may be used again (1 or more). */
+  readonly retryAfterMs?: number;
+}
+
+/** The third argument of `verifyToken` and `authenticate`. */
+export interface VerifyOptions {
+  /**
+   * The client's address, recorded in the token's `lastUsedIps` with the last-authenticated
+   * write (same batching, same interval). Anything but an IPv4 or IPv6 address is ignored.
+   */
+  readonly clientIp?: string | null;
 }
 
 /** What `verifyToken` and `authenticate` resolve to. They never throw for a bad token. */

@@ -4,8 +4,9 @@ import { ValidationError } from "./errors.js";
 import { constantTimeEqual, type SecretHasher } from "./hashing.js";
 import type { HostAccess } from "./host-access.js";
 import { isPermission, levelsOf, levelsSatisfy, ownerReaches } from "./permissions.js";
+import type { RateLimitCheck } from "./rate-limit.js";
 import type { RecordLookup } from "./record-lookup.js";
-import type { Principal, VerifyFailureReason, VerifyResult } from "./results.js";
+import type { Principal, VerifyFailureReason, VerifyOptions, VerifyResult } from "./results.js";
 import type { TokenRecord, TokenStore } from "./store.js";
 import { asStoreError, type StoreCaller } from "./store-calls.js";
 import { parseTokenId, TOKEN_ID_LENGTH, TOKEN_SECRET_LENGTH } from "./token-format.js";
@@ -22,7 +23,14 @@ export interface VerificationContext {
   readonly call: StoreCaller;
   /** Finds records, through the verification cache when there is one. */
   readonly lookup: RecordLookup;
-  readonly recordAuthentication: (id: string, stored: Date | null, now: Date) => void;
+  readonly recordAuthentication: (
+    id: string,
+    stored: Date | null,
+    now: Date,
+    clientIp: unknown,
+  ) => void;
+  /** The `rateLimit` check, when there is one. */
+  readonly rateLimit: RateLimitCheck | undefined;
   readonly report: (error: unknown) => void;
   /** Told of a rotated-out secret used after its grace period. */
   readonly reused: (record: TokenRecord, now: Date) => void;
@@ -40,6 +48,7 @@ const FAILURES: Readonly<Record<VerifyFailureReason, VerifyResult>> = Object.fre
   insufficient_permission: Object.freeze({ ok: false, reason: "insufficient_permission" }),
   inactive_owner: Object.freeze({ ok: false, reason: "inactive_owner" }),
   wrong_scheme: Object.freeze({ ok: false, reason: "wrong_scheme" }),
+  rate_limited: Object.freeze({ ok: false, reason: "rate_limited" }),
 });
 
 // Compared against when no record exists, so unknown and known ids take the same path.
@@ -53,20 +62,31 @@ export function createVerifier(context: VerificationContext) {
   const { store, clock, access, hasher, prefix } = context;
   const ownsRecords = context.lookup.ownsRecords;
 
+  const rateLimit = context.rateLimit;
+
   // Not `async`: resolving an async function with verifyCredential's promise would add ticks.
-  function verifyToken(secret: unknown, requirement?: Requirement | null): Promise<VerifyResult> {
+  function verifyToken(
+    secret: unknown,
+    requirement?: Requirement | null,
+    options?: VerifyOptions | null,
+  ): Promise<VerifyResult> {
+    const clientIp = options?.clientIp;
     if (requirement != null) {
       try {
         checkRequirement(requirement);
       } catch (error) {
         return Promise.reject(error);
       }
-      return verifyCredential(secret, BEARER, requirement);
+      return verifyCredential(secret, BEARER, requirement, clientIp);
     }
-    return verifyCredential(secret, BEARER, undefined);
+    return verifyCredential(secret, BEARER, undefined, clientIp);
   }
 
-  function authenticate(header: unknown, requirement?: Requirement | null): Promise<VerifyResult> {
+  function authenticate(
+    header: unknown,
+    requirement?: Requirement | null,
+    options?: VerifyOptions | null,
+  ): Promise<VerifyResult> {
     try {
       if (requirement != null) checkRequirement(requirement);
       const credential = parseAuthorization(header);
@@ -75,12 +95,14 @@ export function createVerifier(context: VerificationContext) {
           FAILURES[credential.reason === "unsupported_scheme" ? "wrong_scheme" : "malformed"],
         );
       const required = requirement ?? undefined;
+      const clientIp = options?.clientIp;
       if (credential.scheme === "bearer")
-        return verifyCredential(credential.token, BEARER, required);
+        return verifyCredential(credential.token, BEARER, required, clientIp);
       return verifyCredential(
         credential.password,
         { kind: "basic", username: credential.username },
         required,
+        clientIp,
       );
     } catch (error) {
       return Promise.reject(error);
@@ -94,6 +116,7 @@ export function createVerifier(context: VerificationContext) {
     secret: unknown,
     scheme: Scheme,
     requirement: Requirement | undefined,
+    clientIp: unknown,
   ): Promise<VerifyResult> {
     const id = parseTokenId(secret, prefix);
     if (id === null) return FAILURES.malformed;
@@ -137,7 +160,14 @@ export function createVerifier(context: VerificationContext) {
         return failure("inactive_owner", record);
     }
 
-    context.recordAuthentication(record.id, record.lastAuthenticatedAt, now);
+    context.recordAuthentication(record.id, record.lastAuthenticatedAt, now, clientIp);
+
+    if (rateLimit !== undefined) {
+      const limited = rateLimit(record.id, now.getTime());
+      const wait = typeof limited === "number" ? limited : await limited;
+      if (wait > 0)
+        return { ok: false, reason: "rate_limited", tokenId: record.id, retryAfterMs: wait };
+    }
 
     if (requirement !== undefined) {
       const allowed = meets(record, requirement);

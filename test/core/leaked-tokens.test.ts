@@ -1,22 +1,14 @@
 import { ForbiddenError, ValidationError } from "patkit";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { alice, aliceOwner, createHarness, type Harness, root } from "../support/host.js";
-import { type OpenedStore, useStoreTargets } from "../support/stores.js";
+import { describe, expect, it } from "vitest";
+import { alice, aliceOwner, root } from "../support/host.js";
+import { harnessPerTest } from "../support/per-test.js";
+import { useStoreTargets } from "../support/stores.js";
 
 const targets = useStoreTargets("leaked");
 
 for (const target of targets) {
   describe(`inspect and revokeLeaked (${target.name})`, () => {
-    let opened: OpenedStore;
-    let harness: Harness;
-    beforeEach(async () => {
-      opened = await target.open();
-      harness = createHarness({ store: opened.store });
-    });
-    afterEach(async () => {
-      await harness.tokens.close();
-      await opened.close();
-    });
+    const harness = harnessPerTest(target);
 
     const personal = (name = "laptop") =>
       harness.tokens.create(

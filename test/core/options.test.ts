@@ -27,6 +27,7 @@ describe("createAccessTokens options", () => {
       "store.list",
       "store.updateIfVersion",
       "store.revoke",
+      "store.rotate",
       "store.touchLastAuthenticated",
       "store.getPolicy",
       "store.putPolicy",
@@ -64,6 +65,8 @@ describe("createAccessTokens options", () => {
       onError: () => {},
       lastAuthenticatedIntervalMs: 0,
       cache: { ttlMs: 1000, maxEntries: 10 },
+      expiryNotices: { days: [7] },
+      rateLimit: { capacity: 10, refillPerSecond: 0.5 },
     });
     expect(typeof tokens.verifyToken).toBe("function");
   });

@@ -6,33 +6,17 @@ import {
   PolicyViolationError,
   ValidationError,
 } from "patkit";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  alice,
-  aliceOwner,
-  bob,
-  createHarness,
-  type Harness,
-  projectP,
-  root,
-} from "../support/host.js";
-import { type OpenedStore, useStoreTargets } from "../support/stores.js";
+import { describe, expect, it } from "vitest";
+import { alice, aliceOwner, bob, projectP, root } from "../support/host.js";
+import { harnessPerTest } from "../support/per-test.js";
+import { useStoreTargets } from "../support/stores.js";
 
 const targets = useStoreTargets("rotation");
 const DAY_MS = 86_400_000;
 
 for (const target of targets) {
   describe(`rotate (${target.name})`, () => {
-    let opened: OpenedStore;
-    let harness: Harness;
-    beforeEach(async () => {
-      opened = await target.open();
-      harness = createHarness({ store: opened.store });
-    });
-    afterEach(async () => {
-      await harness.tokens.close();
-      await opened.close();
-    });
+    const harness = harnessPerTest(target);
 
     async function personal(expiryDays: number | null = 30) {
       return harness.tokens.create(

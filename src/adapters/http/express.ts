@@ -3,11 +3,17 @@ import {
   type HttpAuthOptions,
   type HttpAuthSuccess,
   prepareOptions,
+  type RequestAddressing,
   type RequirementSource,
   resolveRequirement,
   type TokenAuthenticator,
 } from "./header-authentication.js";
-import { type NodeRequestLike, type NodeResponseLike, writeRejection } from "./node.js";
+import {
+  type NodeRequestLike,
+  type NodeResponseLike,
+  nodeAddressing,
+  writeRejection,
+} from "./node.js";
 
 /** What the middlewares attach to an authenticated request as `patkit`. */
 export type PatkitAuth = Omit<HttpAuthSuccess, "ok">;
@@ -15,7 +21,14 @@ export type PatkitAuth = Omit<HttpAuthSuccess, "ok">;
 /** The slice of an Express request the middleware uses; it sets `patkit` on success. */
 export interface ExpressRequestLike extends NodeRequestLike {
   patkit?: PatkitAuth;
+  /** Express's client address: the peer's, unless the app's `trust proxy` setting says otherwise. */
+  readonly ip?: string | undefined;
 }
+
+const expressAddressing: RequestAddressing<ExpressRequestLike> = {
+  peer: (request) => request.ip ?? request.socket?.remoteAddress,
+  header: nodeAddressing.header,
+};
 
 /** The slice of an Express response the middleware uses. */
 export interface ExpressResponseLike extends NodeResponseLike {
@@ -44,7 +57,7 @@ export function createExpressMiddleware<Req extends ExpressRequestLike = Express
   tokens: TokenAuthenticator,
   options: ExpressMiddlewareOptions<Req> = {},
 ): (request: Req, response: ExpressResponseLike, next: (error?: unknown) => void) => void {
-  const prepared = prepareOptions(options);
+  const prepared = prepareOptions<Req>(options, expressAddressing);
   const requirement = options.requirement;
   return (request, response, next) => {
     const run = async () => {

@@ -3,6 +3,7 @@ import {
   authenticateWith,
   type HttpAuthOptions,
   prepareOptions,
+  type RequestAddressing,
   type RequirementSource,
   resolveRequirement,
   type TokenAuthenticator,
@@ -13,7 +14,14 @@ import { groupedHeaders } from "./rejections.js";
 export interface FastifyRequestLike {
   readonly headers: { readonly [name: string]: string | string[] | undefined };
   patkit?: PatkitAuth;
+  /** Fastify's client address: the peer's, unless the server's `trustProxy` says otherwise. */
+  readonly ip?: string | undefined;
 }
+
+const fastifyAddressing: RequestAddressing<FastifyRequestLike> = {
+  peer: (request) => request.ip,
+  header: (request, name) => request.headers[name],
+};
 
 /** The slice of a Fastify reply the hook uses. */
 export interface FastifyReplyLike {
@@ -54,7 +62,7 @@ export function createFastifyHook<Req extends FastifyRequestLike = FastifyReques
   tokens: TokenAuthenticator,
   options: FastifyHookOptions<Req> = {},
 ): (request: NotInferred<Req>, reply: FastifyReplyLike) => Promise<FastifyReplyLike | undefined> {
-  const prepared = prepareOptions(options);
+  const prepared = prepareOptions<Req>(options, fastifyAddressing);
   const requirement = options.requirement;
   return async (request: Req, reply) => {
     const required = await resolveRequirement(requirement, request);

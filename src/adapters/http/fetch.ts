@@ -3,11 +3,19 @@ import {
   type HttpAuthOptions,
   type HttpAuthSuccess,
   prepareOptions,
+  type RequestAddressing,
   type RequirementSource,
   resolveRequirement,
   type TokenAuthenticator,
 } from "./header-authentication.js";
 import type { HttpRejection } from "./rejections.js";
+
+// A Fetch Request carries no peer address: hosts pass one with `clientIp: (request) => ...`
+// (Deno's `info.remoteAddr`, Bun's `server.requestIP(request)`) or name a trusted proxy header.
+const fetchAddressing: RequestAddressing<Request> = {
+  peer: () => undefined,
+  header: (request, name) => request.headers.get(name),
+};
 
 /** A refusal of a Fetch `Request`, with the `Response` to return as is. */
 export interface FetchRejection extends HttpRejection {
@@ -33,7 +41,7 @@ export async function authenticateRequest(
   requirement?: RequirementSource<Request>,
   options?: HttpAuthOptions<Request>,
 ): Promise<FetchAuthResult> {
-  const prepared = prepareOptions(options);
+  const prepared = prepareOptions(options, fetchAddressing);
   const header = request.headers.get("authorization");
   const required = await resolveRequirement(requirement, request);
   const result = await authenticateWith(tokens, header, required, prepared, request);

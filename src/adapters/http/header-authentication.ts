@@ -37,6 +37,21 @@ export interface HttpAuthOptions<R = unknown> {
    * request. Its errors and rejections are swallowed; it cannot change the response.
    */
   readonly onReject?: (rejection: HttpRejection, request: R) => unknown;
+  /**
+   * Where the client's address (for the token's `lastUsedIps`) comes from. Default `"peer"`:
+   * the connection's peer address (Node's socket, Express's `req.ip`, Fastify's `request.ip`,
+   * which follow their own trust-proxy settings; a Fetch `Request` has none). `{ header }`
+   * reads a header that a trusted proxy sets (e.g. `"x-real-ip"`; for a list such as
+   * `X-Forwarded-For`, the last entry, which your proxy appended). Never set a header that
+   * clients can send past your proxy. A function answers it from the request; `false` records none.
+   */
+  readonly clientIp?: "peer" | { readonly header: string } | ((request: R) => unknown) | false;
+}
+
+/** How a helper reads a request's peer address and headers, for the `clientIp` option. */
+export interface RequestAddressing<R> {
+  readonly peer: (request: R) => unknown;
+  readonly header: (request: R, name: string) => string | readonly string[] | null | undefined;
 }
 
 /** An authenticated request: who the token speaks for, the token, and how it was sent. */
@@ -54,13 +69,37 @@ export type HttpAuthResult = HttpAuthSuccess | HttpRejection;
 export interface PreparedOptions<R> {
   readonly challenges: Challenges;
   readonly onReject: HttpAuthOptions<R>["onReject"];
+  /** The client's address of a request, as the `clientIp` option says. */
+  readonly clientIp: ((request: R) => unknown) | undefined;
 }
 
 /** Checks the options once (a bad realm throws `ValidationError`) so each request only reuses them. */
-export function prepareOptions<R>(options: HttpAuthOptions<R> = {}): PreparedOptions<R> {
+export function prepareOptions<R>(
+  options: HttpAuthOptions<R> = {},
+  addressing?: RequestAddressing<R>,
+): PreparedOptions<R> {
   return {
     challenges: createChallenges(options.realm ?? DEFAULT_REALM, options.basicChallenge === true),
     onReject: options.onReject,
+    clientIp: clientIpSource(options.clientIp ?? "peer", addressing),
+  };
+}
+
+function clientIpSource<R>(
+  option: NonNullable<HttpAuthOptions<R>["clientIp"]>,
+  addressing: RequestAddressing<R> | undefined,
+): ((request: R) => unknown) | undefined {
+  if (option === false || addressing === undefined) {
+    return typeof option === "function" ? option : undefined;
+  }
+  if (option === "peer") return addressing.peer;
+  if (typeof option === "function") return option;
+  const name = option.header.toLowerCase();
+  return (request) => {
+    const value = addressing.header(request, name);
+    const last = typeof value === "string" ? value : value?.[value.length - 1];
+    // A list (X-Forwarded-For): the entry the trusted proxy appended is the last one.
+    return last?.slice(last.lastIndexOf(",") + 1).trim();
   };
 }
 
@@ -102,7 +141,12 @@ export async function authenticateWith<R>(
   }
   let result: Awaited<ReturnType<AccessTokens["authenticate"]>>;
   try {
-    result = await tokens.authenticate(header as string, requirement ?? null);
+    const clientIp = prepared.clientIp?.(request);
+    result = await tokens.authenticate(
+      header as string,
+      requirement ?? null,
+      typeof clientIp === "string" ? { clientIp } : undefined,
+    );
   } catch (error) {
     if (!(error instanceof StoreUnavailableError)) throw error;
     return reject(
@@ -114,7 +158,10 @@ export async function authenticateWith<R>(
   if (result.ok) {
     return { ok: true, principal: result.principal, token: result.token, scheme: parsed.scheme };
   }
-  const details = result.tokenId === undefined ? {} : { tokenId: result.tokenId };
+  const details = {
+    ...(result.tokenId !== undefined && { tokenId: result.tokenId }),
+    ...(result.retryAfterMs !== undefined && { retryAfterMs: result.retryAfterMs }),
+  };
   return reject(createRejection(result.reason, prepared.challenges, details), prepared, request);
 }
 

@@ -3,6 +3,7 @@ import {
   type HttpAuthOptions,
   type HttpAuthResult,
   prepareOptions,
+  type RequestAddressing,
   type RequirementSource,
   resolveRequirement,
   type TokenAuthenticator,
@@ -14,7 +15,15 @@ export interface NodeRequestLike {
   readonly headers: { readonly [name: string]: string | string[] | undefined };
   readonly method?: string | undefined;
   readonly url?: string | undefined;
+  /** The connection: its `remoteAddress` is the client's address by default (`clientIp`). */
+  readonly socket?: { readonly remoteAddress?: string | undefined } | null | undefined;
 }
+
+/** The peer address and headers of a Node request, for the `clientIp` option. */
+export const nodeAddressing: RequestAddressing<NodeRequestLike> = {
+  peer: (request) => request.socket?.remoteAddress,
+  header: (request, name) => request.headers[name],
+};
 
 /** The slice of Node's `http.ServerResponse` the helpers write (Express responses fit). */
 export interface NodeResponseLike {
@@ -42,7 +51,7 @@ export async function authenticateNodeRequest<R extends NodeRequestLike>(
   requirement?: RequirementSource<R>,
   options?: HttpAuthOptions<R>,
 ): Promise<HttpAuthResult> {
-  const prepared = prepareOptions(options);
+  const prepared = prepareOptions(options, nodeAddressing);
   const required = await resolveRequirement(requirement, request);
   const result = await authenticateWith(
     tokens,

@@ -25,19 +25,28 @@ export interface RejectionBody {
 }
 
 /** The `code` of a refusal body: the RFC 6750 error, or a code for the other cases. */
-export type RejectionCode = BearerErrorCode | "authentication_required" | "temporarily_unavailable";
+export type RejectionCode =
+  | BearerErrorCode
+  | "authentication_required"
+  | "temporarily_unavailable"
+  | "too_many_requests";
 
 /** A refused request: what to answer (status, headers, JSON body) and, for the audit hook, why. */
 export interface HttpRejection {
   readonly ok: false;
-  /** 400 malformed header, 401 missing or invalid credentials, 403 insufficient permission, 503 store down. */
-  readonly status: 400 | 401 | 403 | 503;
+  /**
+   * 400 malformed header, 401 missing or invalid credentials, 403 insufficient permission, 429
+   * over the token's rate limit (with `Retry-After`), 503 store down.
+   */
+  readonly status: 400 | 401 | 403 | 429 | 503;
   /** Why, for the host's audit log; the client only sees the generic body. */
   readonly reason: RejectionReason;
   /** The token's id, once the secret matched a stored token (expired, revoked, ...). */
   readonly tokenId?: string;
   /** The store's error, for `store_unavailable`. */
   readonly error?: StoreUnavailableError;
+  /** For `rate_limited`: milliseconds until the token may be used again. */
+  readonly retryAfterMs?: number;
   /** Response headers in order, one entry per line (a `WWW-Authenticate` per challenge). */
   readonly headers: readonly (readonly [name: string, value: string])[];
   readonly body: RejectionBody;
@@ -49,6 +58,7 @@ const MESSAGES: Readonly<Record<RejectionCode, string>> = {
   invalid_token: "The access token is invalid, expired or revoked",
   insufficient_scope: "The access token does not grant the permission this request needs",
   temporarily_unavailable: "Token verification is temporarily unavailable; try again later",
+  too_many_requests: "Too many requests with this access token; retry after the time given",
 };
 
 interface Shape {
@@ -73,6 +83,7 @@ const SHAPES: Readonly<Record<RejectionReason, Shape>> = {
     code: "insufficient_scope",
     challenge: "insufficient_scope",
   },
+  rate_limited: { status: 429, code: "too_many_requests", challenge: "none" },
   store_unavailable: { status: 503, code: "temporarily_unavailable", challenge: "none" },
 };
 
@@ -85,13 +96,16 @@ const BASE_HEADERS = [
 export function createRejection(
   reason: RejectionReason,
   challenges: Challenges,
-  details: { tokenId?: string; error?: StoreUnavailableError } = {},
+  details: { tokenId?: string; error?: StoreUnavailableError; retryAfterMs?: number } = {},
 ): HttpRejection {
   const shape = SHAPES[reason];
-  const authenticate =
+  const authenticate: (readonly [string, string])[] =
     shape.challenge === "none"
       ? []
       : challenges.forError(shape.challenge).map((value) => ["WWW-Authenticate", value] as const);
+  // Retry-After is in whole seconds (RFC 9110 10.2.3): rounded up, so a retry is never early.
+  if (details.retryAfterMs !== undefined)
+    authenticate.push(["Retry-After", String(Math.max(1, Math.ceil(details.retryAfterMs / 1000)))]);
   const rejection: {
     -readonly [K in keyof HttpRejection]: HttpRejection[K];
   } = {
@@ -103,6 +117,7 @@ export function createRejection(
   };
   if (details.tokenId !== undefined) rejection.tokenId = details.tokenId;
   if (details.error !== undefined) rejection.error = details.error;
+  if (details.retryAfterMs !== undefined) rejection.retryAfterMs = details.retryAfterMs;
   return rejection;
 }
 
