@@ -13,6 +13,7 @@ import pg from "pg";
 import { type ApiKeyPlugin, loadApiKeyPlugin, prepareBetterAuth } from "./cases/better-auth.js";
 import { measureColdStart } from "./cases/cold-start.js";
 import { floorSpecs } from "./cases/floor.js";
+import { revokeLeakedCase, rotateCase, verifyOptionCases } from "./cases/lifecycle.js";
 import { managementCases } from "./cases/management.js";
 import { memoryVerifyCases } from "./cases/memory-store.js";
 import { prepareNaiveSelect } from "./cases/naive-select.js";
@@ -109,6 +110,9 @@ for (const result of await managementCases(
   box,
 ))
   add(result);
+const [verifyPlain, verifyWithIp, verifyWithLimit] = (await verifyOptionCases(box)).map(add);
+add(await rotateCase("patkit, memory store", accessTokensOn(createMemoryStore()), box));
+add(await revokeLeakedCase("patkit, memory store", accessTokensOn(createMemoryStore()), box));
 
 // PGlite, and PostgreSQL through pg when DATABASE_URL is set.
 const adapter = await loadPostgresAdapter();
@@ -187,6 +191,8 @@ if (!adapter) {
     }
     for (const result of await managementCases("patkit, PostgreSQL", cases.tokens, box))
       add(result);
+    add(await rotateCase("patkit, PostgreSQL", cases.tokens, box));
+    add(await revokeLeakedCase("patkit, PostgreSQL", cases.tokens, box));
     await cases.tokens.flush();
     await pool.end();
     await admin.end();
@@ -242,6 +248,8 @@ const ratios: Ratio[] = [
   ratio("PostgreSQL verify / naive SELECT, 1 in flight", pgVerify.get(1), naive.get(1), 0.9),
   ratio("PostgreSQL verify / naive SELECT, 64 in flight", pgVerify.get(64), naive.get(64), 0.9),
   ratio("cache on PostgreSQL (64 in flight) / memory verify", cached, memoryValid, 0.5),
+  ratio("memory verify with clientIp / plain", verifyWithIp, verifyPlain, 0.9, true),
+  ratio("memory verify with rateLimit / plain", verifyWithLimit, verifyPlain, 0.9, true),
 ];
 
 const seconds = (performance.now() - started) / 1000;
