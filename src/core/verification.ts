@@ -162,8 +162,15 @@ export function createVerifier(context: VerificationContext) {
       .call("updateIfVersion", () =>
         store.updateIfVersion(record.id, record.version, { secretHash }),
       )
-      // Like any change through this instance: a cached record with the old hash must go.
-      .then(() => context.lookup.changed(record.id), context.report);
+      // Like any change through this instance: a cached record with the old hash must go, also
+      // when the answer was lost (the write may have committed).
+      .then(
+        () => context.lookup.changed(record.id),
+        (error) => {
+          context.lookup.changed(record.id);
+          context.report(error);
+        },
+      );
   }
 
   // Answers synchronously unless the host does: awaiting a plain boolean would cost a tick.
