@@ -12,6 +12,24 @@ export const LIMIT_EXCEEDED_STATE = "PT001";
 /** SQLSTATE raised by patkit's trigger when an UPDATE sets a set expiry. */
 export const EXPIRY_IMMUTABLE_STATE = "PT002";
 
+/** How many times a statement runs when it keeps losing serialization conflicts. */
+export const SERIALIZATION_ATTEMPTS = 10;
+
+/**
+ * Whether the statement lost a serialization conflict (40001) or a deadlock (40P01): its
+ * transaction rolled back, and running it again may succeed.
+ */
+export function isSerializationFailure(error: unknown): boolean {
+  const code = (error as DriverError | null)?.code;
+  return code === "40001" || code === "40P01";
+}
+
+/** A short random pause before attempt `attempt + 1`, so the statements that collided spread out. */
+export function serializationPause(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(50, 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** What an operation knows that helps turn a driver error into the right patkit error. */
 export interface ErrorContext {
   readonly operation: string;
