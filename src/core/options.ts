@@ -46,6 +46,7 @@ const optionsSchema = z.strictObject({
     isSystemAdmin: fn,
     isActiveUser: z.optional(fn),
     usernameOf: z.optional(fn),
+    projectOfRepository: z.optional(fn),
   }),
   pepper: z.optional(pepper),
   prefix: z.optional(
