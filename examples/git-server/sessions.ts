@@ -35,7 +35,9 @@ export async function managementActor(
   }
   const auth = await authenticateNodeRequest(context.tokens, request, response, null, context.auth);
   if (!auth.ok) return null;
-  if (auth.principal.kind !== "user") {
+  // The verified request's own actor: { userId, via: "token" }, or null for project and
+  // repository tokens, which speak for no user.
+  if (auth.actor === null) {
     sendError(
       response,
       403,
@@ -44,7 +46,7 @@ export async function managementActor(
     );
     return null;
   }
-  return { userId: auth.principal.userId, via: "token" };
+  return auth.actor;
 }
 
 /** Whether `password` is the demo password, compared in constant time. */
