@@ -15,6 +15,7 @@ const subpaths = [
   "patkit/memory",
   "patkit/postgres",
   "patkit/http",
+  "patkit/bitbucket",
   "patkit/testing",
   "patkit/store",
 ];
