@@ -5,8 +5,8 @@ export interface NodeListenerRequest extends AsyncIterable<Uint8Array | string> 
   readonly method?: string | undefined;
   readonly url?: string | undefined;
   readonly headers: { readonly [name: string]: string | string[] | undefined };
-  /** Whether the connection is TLS (Node's `request.socket.encrypted`). */
-  readonly socket?: { readonly encrypted?: boolean } | null;
+  /** The connection: TLS when it has `encrypted: true` (Node's `TLSSocket`). */
+  readonly socket?: object | null;
 }
 
 /** The slice of Node's `http.ServerResponse` the listener writes (Express's response fits). */
@@ -62,7 +62,8 @@ function toFetchRequest(request: NodeListenerRequest): Request {
     if (value === undefined) continue;
     for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
   }
-  const scheme = request.socket?.encrypted ? "https" : "http";
+  const socket = request.socket as { encrypted?: boolean } | null | undefined;
+  const scheme = socket?.encrypted === true ? "https" : "http";
   const host = headers.get("host") ?? "localhost";
   const url = new URL(request.url ?? "/", `${scheme}://${host}`);
   const method = request.method ?? "GET";
