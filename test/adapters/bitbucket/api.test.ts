@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type OpenedStore, useStoreTargets } from "../../support/stores.js";
-import { type BitbucketServer, basic, onlyError, startBitbucketServer } from "./server.js";
+import { describe, expect, it } from "vitest";
+import { useStoreTargets } from "../../support/stores.js";
+import { basic, everyPersonalCall, onlyError, useBitbucketServer } from "./server.js";
 
 const targets = useStoreTargets("bitbucket_api");
 
@@ -8,18 +8,10 @@ const DAY = 24 * 60 * 60 * 1000;
 
 for (const target of targets) {
   describe(`patkit/bitbucket through @coderabbitai/bitbucket (${target.name})`, () => {
-    let opened: OpenedStore;
-    let api: BitbucketServer;
-    beforeEach(async () => {
-      opened = await target.open();
-      api = await startBitbucketServer(opened.store);
-    });
-    afterEach(async () => {
-      await api.close();
-      await opened.close();
-    });
+    const server = useBitbucketServer(target);
 
     it("personal tokens: create (200, secret once), get, update, delete (204), then 404", async () => {
+      const api = server.current();
       const alice = api.client(basic("alice"));
       const params = { path: { userSlug: "alice" } };
       const created = await alice.PUT("/access-tokens/latest/users/{userSlug}", {
@@ -90,6 +82,7 @@ for (const target of targets) {
     });
 
     it("project and repository tokens: the full cycle on /latest/ and /1.0/, no user object", async () => {
+      const api = server.current();
       const alice = api.client(basic("alice"));
       const project = await alice.PUT("/access-tokens/latest/projects/{projectKey}", {
         params: { path: { projectKey: "PRJ" } },
@@ -171,6 +164,7 @@ for (const target of targets) {
     });
 
     it("pages through 60 tokens, oldest first, with start and limit (default 25)", async () => {
+      const api = server.current();
       const alice = api.client(basic("alice"));
       const created: string[] = [];
       for (let i = 0; i < 60; i++) {
@@ -237,6 +231,7 @@ for (const target of targets) {
     });
 
     it("refuses a token as credentials (401) for every operation, Bearer or Basic", async () => {
+      const api = server.current();
       const alice = api.client(basic("alice"));
       const created = await alice.PUT("/access-tokens/latest/users/{userSlug}", {
         params: { path: { userSlug: "alice" } },
@@ -245,27 +240,7 @@ for (const target of targets) {
       const secret = created.data?.token as string;
       const tokenId = created.data?.id as string;
       for (const authorization of [`Bearer ${secret}`, basic("alice", secret)]) {
-        const viaToken = api.client(authorization);
-        const path = { userSlug: "alice", tokenId };
-        const answers = [
-          await viaToken.GET("/access-tokens/latest/users/{userSlug}", {
-            params: { path: { userSlug: "alice" } },
-          }),
-          await viaToken.PUT("/access-tokens/latest/users/{userSlug}", {
-            params: { path: { userSlug: "alice" } },
-            body: { name: "more", permissions: ["REPO_READ"] },
-          }),
-          await viaToken.GET("/access-tokens/latest/users/{userSlug}/{tokenId}", {
-            params: { path },
-          }),
-          await viaToken.POST("/access-tokens/latest/users/{userSlug}/{tokenId}", {
-            params: { path },
-            body: { name: "renamed" },
-          }),
-          await viaToken.DELETE("/access-tokens/latest/users/{userSlug}/{tokenId}", {
-            params: { path },
-          }),
-        ];
+        const answers = await everyPersonalCall(api.client(authorization), "alice", tokenId);
         for (const answer of answers) {
           expect(answer.response.status).toBe(401);
           expect(onlyError(answer.error).exceptionName).toBe(

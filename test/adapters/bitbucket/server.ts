@@ -3,7 +3,9 @@ import type { AddressInfo } from "node:net";
 import { createBitbucketServerClient } from "@coderabbitai/bitbucket/server";
 import { type Actor, parseAuthorization, type TokenStore } from "patkit";
 import { type BitbucketApiHandler, createBitbucketApi, toNodeListener } from "patkit/bitbucket";
+import { afterEach, beforeEach, expect } from "vitest";
 import { createHarness, type Harness } from "../../support/host.js";
+import type { StoreTarget } from "../../support/stores.js";
 
 /** The password every test user signs in with (the host's own sign-in, not a token). */
 export const PASSWORD = "pw";
@@ -111,4 +113,51 @@ export function onlyError(body: unknown): {
     }
   }
   return errors[0];
+}
+
+/** The five calls on a user's tokens (list, create, get, update, delete), in that order. */
+export async function everyPersonalCall(
+  client: BitbucketClient,
+  userSlug: string,
+  tokenId: string,
+): Promise<{ response: Response; error?: unknown }[]> {
+  const path = { userSlug, tokenId };
+  return [
+    await client.GET("/access-tokens/latest/users/{userSlug}", { params: { path: { userSlug } } }),
+    await client.PUT("/access-tokens/latest/users/{userSlug}", {
+      params: { path: { userSlug } },
+      body: { name: "more", permissions: ["REPO_READ"] },
+    }),
+    await client.GET("/access-tokens/latest/users/{userSlug}/{tokenId}", { params: { path } }),
+    await client.POST("/access-tokens/latest/users/{userSlug}/{tokenId}", {
+      params: { path },
+      body: { name: "renamed" },
+    }),
+    await client.DELETE("/access-tokens/latest/users/{userSlug}/{tokenId}", { params: { path } }),
+  ];
+}
+
+/**
+ * For each test of the calling `describe`: a fresh store of `target` and a server over it,
+ * closed afterwards, where the handler must have reported no failure. Read `current()` in tests.
+ */
+export function useBitbucketServer(target: StoreTarget): { current(): BitbucketServer } {
+  let close: (() => Promise<void>) | undefined;
+  let server: BitbucketServer | undefined;
+  beforeEach(async () => {
+    const opened = await target.open();
+    server = await startBitbucketServer(opened.store);
+    close = opened.close;
+  });
+  afterEach(async () => {
+    expect(server?.reported).toEqual([]);
+    await server?.close();
+    await close?.();
+  });
+  return {
+    current: () => {
+      if (!server) throw new Error("no server outside a test");
+      return server;
+    },
+  };
 }
