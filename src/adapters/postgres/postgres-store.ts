@@ -15,7 +15,7 @@ import type {
   UserErasure,
 } from "../../store/index.js";
 import { type ListenOptions, type PostgresClient, takesNamedStatements } from "./client.js";
-import { type ErrorContext, toPatkitError } from "./errors.js";
+import { type StatementContext, toPatkitError } from "./errors.js";
 import { createMaintenanceQueries } from "./maintenance-queries.js";
 import { type SchemaOptions, type SqlNames, sqlNames } from "./names.js";
 import { createNotifications } from "./notifications.js";
@@ -93,7 +93,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     preparedOnPGlite === null && (options.namedStatements ?? takesNamedStatements(client));
   const findByIdName = `patkit_find_by_id.${names.schema}.${names.tablePrefix}`;
 
-  async function run(text: string, values: unknown[], context: ErrorContext): Promise<unknown[]> {
+  async function run(text: string, values: unknown[], context: StatementContext): Promise<unknown[]> {
     try {
       return (await client.query(text, values)).rows;
     } catch (error) {
