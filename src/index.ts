@@ -68,6 +68,7 @@ export {
 export { DAY_MS, DEFAULT_POLICY, isCompliant } from "./core/policy.js";
 export type {
   Principal,
+  TokenActor,
   VerifyFailure,
   VerifyFailureReason,
   VerifyResult,

@@ -250,12 +250,22 @@ export function createManagement(context: ManagementContext) {
         changes.push("permissions");
       }
     }
-    if (changes.length === 0) return toView(record, now);
+    if (changes.length === 0) {
+      // A retry of an edit whose answer was lost ends here: the record already holds the change,
+      // but this instance's cache may still hold the record from before it.
+      lookup.changed(record.id);
+      return toView(record, now);
+    }
 
-    const updated = await call("updateIfVersion", () =>
-      store.updateIfVersion(record.id, record.version, patch),
-    );
-    lookup.changed(record.id);
+    let updated: TokenRecord | null;
+    try {
+      updated = await call("updateIfVersion", () =>
+        store.updateIfVersion(record.id, record.version, patch),
+      );
+    } finally {
+      // Also on failure: the write may have committed with only its answer lost.
+      lookup.changed(record.id);
+    }
     if (updated === null) {
       await findExisting(id);
       throw new ConflictError("The token changed since it was read; read it again and retry");
@@ -270,9 +280,18 @@ export function createManagement(context: ManagementContext) {
     const record = await findExisting(id);
     await rules.assertMayManage(record.owner, who, "revoke");
     const now = clock.now();
-    if (record.revokedAt !== null) return toView(record, now);
-    const revoked = await call("revoke", () => store.revoke(record.id, now));
-    lookup.changed(record.id);
+    if (record.revokedAt !== null) {
+      // A retry of a revoke whose answer was lost ends here: the cache may not know yet.
+      lookup.changed(record.id);
+      return toView(record, now);
+    }
+    let revoked: TokenRecord | null;
+    try {
+      revoked = await call("revoke", () => store.revoke(record.id, now));
+    } finally {
+      // Also on failure: the revoke may have committed with only its answer lost.
+      lookup.changed(record.id);
+    }
     if (revoked === null) throw new NotFoundError("No token has this id");
     const token = toView(revoked, now);
     hooks.emit({ type: "token.revoked", at: now, actor: who, token });
@@ -311,8 +330,13 @@ export function createManagement(context: ManagementContext) {
     const data = parseInput(purgeInputSchema, input ?? {});
     await rules.assertSystemAdmin(who, "purge tokens");
     const before = data.before ?? clock.now();
-    const deleted = await call("purge", () => store.purge(before));
-    lookup.changedAll();
+    let deleted: number;
+    try {
+      deleted = await call("purge", () => store.purge(before));
+    } finally {
+      // Also on failure: the purge may have committed with only its answer lost.
+      lookup.changedAll();
+    }
     return { deleted };
   }
 

@@ -21,11 +21,28 @@ export type Principal = Owner & {
   readonly via: "token";
 };
 
+/**
+ * The actor for management calls made by a request that came in with a personal token:
+ * `via: "token"` is set, so every change through it is refused (tokens never manage tokens).
+ */
+export interface TokenActor {
+  readonly userId: string;
+  readonly via: "token";
+}
+
 /** A token that passed: its view and the principal to attach to the request. */
 export interface VerifySuccess {
   readonly ok: true;
   readonly token: TokenView;
   readonly principal: Principal;
+  /**
+   * What to pass as the `actor` of a management call made by this request: `{ userId, via:
+   * "token" }` for a personal token, `null` for a project or repository token (they speak for no
+   * user). Building an actor from `principal.userId` alone would count as a session and let a
+   * token manage tokens; use this instead. Read from the result (a getter): a spread copy does
+   * not carry it.
+   */
+  readonly actor: TokenActor | null;
 }
 
 /** A token that failed, and why. `tokenId` is set once the secret matched a stored token. */

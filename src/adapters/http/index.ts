@@ -66,3 +66,8 @@ export type {
   RejectionCode,
   RejectionReason,
 } from "./rejections.js";
+export {
+  type PermissionSource,
+  type ResolveRequestRepository,
+  repositoryRequirement,
+} from "./repository-requirement.js";

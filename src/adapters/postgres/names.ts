@@ -22,6 +22,8 @@ export interface SqlNames {
   readonly tokens: string;
   readonly policy: string;
   readonly migrations: string;
+  /** One row per owner that inserts under a limit: the point where those inserts queue. */
+  readonly ownerInserts: string;
   readonly insertToken: string;
   readonly refuseExpiryChange: string;
   readonly notifyTokenChange: string;
@@ -83,6 +85,7 @@ export function sqlNames(options: SchemaOptions = {}): SqlNames {
     tokens: qualified("tokens"),
     policy: qualified("policy"),
     migrations: qualified("migrations"),
+    ownerInserts: qualified("owner_inserts"),
     insertToken: qualified("insert_token"),
     refuseExpiryChange: qualified("refuse_expiry_change"),
     notifyTokenChange: qualified("notify_token_change"),

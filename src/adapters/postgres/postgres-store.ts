@@ -15,7 +15,13 @@ import type {
   UserErasure,
 } from "../../store/index.js";
 import { type ListenOptions, type PostgresClient, takesNamedStatements } from "./client.js";
-import { type ErrorContext, toPatkitError } from "./errors.js";
+import {
+  type StatementContext,
+  isSerializationFailure,
+  SERIALIZATION_ATTEMPTS,
+  serializationPause,
+  toPatkitError,
+} from "./errors.js";
 import { createMaintenanceQueries } from "./maintenance-queries.js";
 import { type SchemaOptions, type SqlNames, sqlNames } from "./names.js";
 import { createNotifications } from "./notifications.js";
@@ -61,8 +67,10 @@ export interface PostgresStore extends TokenStore {
 /**
  * Creates a {@link TokenStore} on PostgreSQL (a server through `pg`, or PGlite). Run
  * {@link migrate} first. Every write is one statement, so it is atomic even through a pool; the
- * per-owner limit holds under concurrency (an advisory lock per owner inside the insert
- * function) and the database itself refuses to change a set expiry. Driver failures become
+ * per-owner limit holds under concurrency and whatever the session's default isolation level
+ * (inserts under a limit queue on a row per owner; one that loses a serialization conflict under
+ * REPEATABLE READ or SERIALIZABLE runs again) and the database itself refuses to change a set
+ * expiry. Driver failures become
  * `StoreUnavailableError` with the cause attached.
  *
  * @example
@@ -93,11 +101,20 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     preparedOnPGlite === null && (options.namedStatements ?? takesNamedStatements(client));
   const findByIdName = `patkit_find_by_id.${names.schema}.${names.tablePrefix}`;
 
-  async function run(text: string, values: unknown[], context: ErrorContext): Promise<unknown[]> {
-    try {
-      return (await client.query(text, values)).rows;
-    } catch (error) {
-      throw toPatkitError(error, context);
+  // Every write is one statement in a transaction of its own, so one that lost a serialization
+  // conflict (REPEATABLE READ or SERIALIZABLE as the session's default) changed nothing and can
+  // simply run again, on a fresh snapshot.
+  async function run(text: string, values: unknown[], context: StatementContext): Promise<unknown[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await client.query(text, values)).rows;
+      } catch (error) {
+        if (attempt < SERIALIZATION_ATTEMPTS && isSerializationFailure(error)) {
+          await serializationPause(attempt);
+          continue;
+        }
+        throw toPatkitError(error, context);
+      }
     }
   }
 
