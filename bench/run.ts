@@ -11,6 +11,7 @@ import { createMemoryStore } from "patkit/memory";
 import type { PostgresClient } from "patkit/postgres";
 import pg from "pg";
 import { type ApiKeyPlugin, loadApiKeyPlugin, prepareBetterAuth } from "./cases/better-auth.js";
+import { bitbucketPagingCases } from "./cases/bitbucket-paging.js";
 import { measureColdStart } from "./cases/cold-start.js";
 import { floorSpecs } from "./cases/floor.js";
 import { managementCases } from "./cases/management.js";
@@ -186,6 +187,8 @@ if (!adapter) {
       skipped.push("Cache case: createAccessTokens has no `cache` option yet.");
     }
     for (const result of await managementCases("patkit, PostgreSQL", cases.tokens, box))
+      add(result);
+    for (const result of await bitbucketPagingCases("patkit/bitbucket, PostgreSQL", client, box))
       add(result);
     await cases.tokens.flush();
     await pool.end();

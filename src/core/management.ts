@@ -68,6 +68,13 @@ export interface ListTokensInput {
   readonly cursor?: string | null;
   /** Page size, 1 to 1000; default 25. */
   readonly limit?: number;
+  /**
+   * Skips this many tokens (after the cursor's position, if any) before the page starts:
+   * offset paging, as Bitbucket's `start`. 0 to 2147483647; default 0.
+   */
+  readonly offset?: number;
+  /** `false` leaves revoked tokens out (they are listed by default, until purged). */
+  readonly includeRevoked?: boolean;
 }
 
 /** One page of tokens; `nextCursor` is `null` on the last page. */
@@ -154,24 +161,29 @@ export function createManagement(context: ManagementContext) {
   }
 
   async function list(input: ListTokensInput, actor: Actor): Promise<TokenPage> {
-    const { owner, after, limit } = await listingRequest(input, actor);
-    const records = await call("list", () => store.list({ owner, after, limit: limit + 1 }));
+    const { owner, after, limit, offset, includeRevoked } = await listingRequest(input, actor);
+    const records = await call("list", () =>
+      store.list({ owner, after, offset, includeRevoked, limit: limit + 1 }),
+    );
     return pageOf(records, limit, clock.now());
   }
 
   async function listNonCompliant(input: ListTokensInput, actor: Actor): Promise<TokenPage> {
-    const { owner, after, limit } = await listingRequest(input, actor);
+    const { owner, after, limit, offset } = await listingRequest(input, actor);
     const policy = await getPolicy();
     const now = clock.now();
     const found: TokenRecord[] = [];
+    let skipped = 0;
     let position = after;
     // Scans in listing order, keeping live tokens that a new token's rules would refuse.
     while (found.length <= limit) {
       const batch = await call("list", () =>
-        store.list({ owner, after: position, limit: SCAN_BATCH }),
+        store.list({ owner, after: position, includeRevoked: false, limit: SCAN_BATCH }),
       );
       for (const record of batch) {
-        if (isLive(record, now) && !isCompliant(record, policy)) found.push(record);
+        if (!isLive(record, now) || isCompliant(record, policy)) continue;
+        if (skipped < offset) skipped++;
+        else found.push(record);
         if (found.length > limit) break;
       }
       if (batch.length < SCAN_BATCH) break;
@@ -187,7 +199,13 @@ export function createManagement(context: ManagementContext) {
     const owner = data.owner as Owner | undefined;
     if (owner) await rules.assertMayManage(owner, who, "list the tokens of");
     else await rules.assertSystemAdmin(who, "list every token");
-    return { owner, after, limit: data.limit ?? DEFAULT_PAGE_SIZE };
+    return {
+      owner,
+      after,
+      limit: data.limit ?? DEFAULT_PAGE_SIZE,
+      offset: data.offset ?? 0,
+      includeRevoked: data.includeRevoked ?? true,
+    };
   }
 
   async function update(id: string, input: UpdateTokenInput, actor: Actor): Promise<TokenView> {

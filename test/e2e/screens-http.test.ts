@@ -257,8 +257,10 @@ describe("the policy form", () => {
       expiryRequired: "yes",
       maxExpiryDays: "12.5",
       maxTokensPerOwner: "0",
+      revokeUnusedAfterDays: "0",
     });
     expect(bad.status).toBe(422);
+    expect(elementText(bad.text, "revokeUnusedAfterDays-error")).toMatch(/^Enter a whole number/);
     expect(elementText(bad.text, "maxExpiryDays-error")).toMatch(/^Enter a whole number of days/);
     expect(elementText(bad.text, "maxTokensPerOwner-error")).toMatch(/^Enter a whole number/);
     expect(await e2e.server.tokens.getPolicy()).toMatchObject({ expiryRequired: false });
@@ -267,12 +269,17 @@ describe("the policy form", () => {
       expiryRequired: "yes",
       maxExpiryDays: "90",
       maxTokensPerOwner: "",
+      revokeUnusedAfterDays: "365",
     });
     expect(saved.status).toBe(303);
     expect(await e2e.server.tokens.getPolicy()).toEqual({
       expiryRequired: true,
       maxExpiryDays: 90,
+      revokeUnusedAfterDays: 365,
     });
+    expect((await carol.get("/admin/tokens")).text).toMatch(
+      /id="revokeUnusedAfterDays"[^>]*value="365"/,
+    );
     const nonCompliant = await carol.get("/admin/tokens/non-compliant");
     expect(nonCompliant.text).toContain("No expiry, but the policy requires one");
     await e2e.server.tokens.setPolicy(

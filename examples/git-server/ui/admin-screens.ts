@@ -87,6 +87,7 @@ interface PolicyValues {
   readonly expiryRequired: string;
   readonly maxExpiryDays: string;
   readonly maxTokensPerOwner: string;
+  readonly revokeUnusedAfterDays: string;
 }
 
 function valuesOf(policy: Policy): PolicyValues {
@@ -94,6 +95,8 @@ function valuesOf(policy: Policy): PolicyValues {
     expiryRequired: policy.expiryRequired ? "yes" : "no",
     maxExpiryDays: policy.maxExpiryDays === null ? "" : String(policy.maxExpiryDays),
     maxTokensPerOwner: policy.maxTokensPerOwner == null ? "" : String(policy.maxTokensPerOwner),
+    revokeUnusedAfterDays:
+      policy.revokeUnusedAfterDays == null ? "" : String(policy.revokeUnusedAfterDays),
   };
 }
 
@@ -105,6 +108,7 @@ function policyInputOf(values: PolicyValues): PolicyInput {
     expiryRequired: required as boolean,
     maxExpiryDays: number(values.maxExpiryDays),
     maxTokensPerOwner: number(values.maxTokensPerOwner),
+    revokeUnusedAfterDays: number(values.revokeUnusedAfterDays),
   };
 }
 
@@ -147,6 +151,17 @@ function policyForm(
         ...(errors.fields.maxTokensPerOwner ? { error: errors.fields.maxTokensPerOwner } : {}),
         attributes: html` inputmode="numeric" min="1"`,
       })}
+      ${textField({
+        id: "revokeUnusedAfterDays",
+        label: "Revoke tokens unused for (days)",
+        value: values.revokeUnusedAfterDays,
+        type: "number",
+        hint: "Maintenance revokes active tokens nobody has used for this many days. Leave empty to keep unused tokens.",
+        ...(errors.fields.revokeUnusedAfterDays
+          ? { error: errors.fields.revokeUnusedAfterDays }
+          : {}),
+        attributes: html` inputmode="numeric" min="1"`,
+      })}
       <div class="actions"><button type="submit" class="primary">Save</button></div>
     </form>`;
 }
@@ -168,6 +183,7 @@ async function policyScreen(screen: ScreenRequest, ui: UiContext): Promise<void>
     expiryRequired: form.get("expiryRequired") ?? "",
     maxExpiryDays: form.get("maxExpiryDays") ?? "",
     maxTokensPerOwner: form.get("maxTokensPerOwner") ?? "",
+    revokeUnusedAfterDays: form.get("revokeUnusedAfterDays") ?? "",
   };
   try {
     await ui.tokens.setPolicy(policyInputOf(values), actorOf(viewer));

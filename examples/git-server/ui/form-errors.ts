@@ -29,6 +29,7 @@ const FIELD_OF_PATH: Readonly<Record<string, string>> = {
   expiryRequired: "expiryRequired",
   maxExpiryDays: "maxExpiryDays",
   maxTokensPerOwner: "maxTokensPerOwner",
+  revokeUnusedAfterDays: "revokeUnusedAfterDays",
 };
 
 /** Says an input problem the way a person filling in the form understands it. */
@@ -49,6 +50,8 @@ function humanMessage(field: string, issue: ValidationIssue): string {
       return "Enter a whole number of days from 1 to 36500, or leave it empty for no maximum.";
     case "maxTokensPerOwner":
       return "Enter a whole number from 1 to 1000000, or leave it empty for no limit.";
+    case "revokeUnusedAfterDays":
+      return "Enter a whole number of days, 1 or more, or leave it empty to keep unused tokens.";
     default:
       return said;
   }

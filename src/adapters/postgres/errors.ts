@@ -30,8 +30,8 @@ export function serializationPause(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** What an operation knows that helps turn a driver error into the right patkit error. */
-export interface ErrorContext {
+/** What a statement is doing, so a driver error it raises becomes the right patkit error. */
+export interface StatementContext {
   readonly operation: string;
   /** The limit the insert ran with, for `LimitExceededError`. */
   readonly limit?: number | null;
@@ -48,7 +48,7 @@ interface DriverError {
  * values the database cannot hold to the matching class, everything else (refused or lost connections, terminated backends,
  * timeouts, a missing schema) to `StoreUnavailableError` with the cause attached.
  */
-export function toPatkitError(error: unknown, context: ErrorContext): PatkitError {
+export function toPatkitError(error: unknown, context: StatementContext): PatkitError {
   const { code, constraint, column } = (error ?? {}) as DriverError;
   switch (code) {
     case LIMIT_EXCEEDED_STATE:

@@ -16,9 +16,9 @@ import type {
 } from "../../store/index.js";
 import { type ListenOptions, type PostgresClient, takesNamedStatements } from "./client.js";
 import {
-  type ErrorContext,
   isSerializationFailure,
   SERIALIZATION_ATTEMPTS,
+  type StatementContext,
   serializationPause,
   toPatkitError,
 } from "./errors.js";
@@ -104,7 +104,11 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   // Every write is one statement in a transaction of its own, so one that lost a serialization
   // conflict (REPEATABLE READ or SERIALIZABLE as the session's default) changed nothing and can
   // simply run again, on a fresh snapshot.
-  async function run(text: string, values: unknown[], context: ErrorContext): Promise<unknown[]> {
+  async function run(
+    text: string,
+    values: unknown[],
+    context: StatementContext,
+  ): Promise<unknown[]> {
     for (let attempt = 1; ; attempt++) {
       try {
         return (await client.query(text, values)).rows;
@@ -171,8 +175,12 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       const values: unknown[] = query.owner ? ownerColumns(query.owner).filter(isString) : [];
       if (query.after)
         values.push(timestamp(query.after.createdAt, "after.createdAt"), query.after.id);
-      values.push(query.limit);
-      const text = queries.list(query.owner?.kind ?? "all", query.after !== undefined);
+      values.push(query.offset ?? 0, query.limit);
+      const text = queries.list(
+        query.owner?.kind ?? "all",
+        query.after !== undefined,
+        query.includeRevoked !== false,
+      );
       const rows = await run(text, values, { operation: "list" });
       return rows.map(recordFromRow);
     },
@@ -363,9 +371,13 @@ function createQueries(names: SqlNames) {
 
     findById: `SELECT ${RECORD_COLUMNS} FROM ${tokens} WHERE id = $1`,
 
-    /** Keyset pagination; the partial index of each owner kind serves its filter and order. */
-    list(scope: ListScope, hasAfter: boolean): string {
-      const key = `${scope}:${hasAfter}`;
+    /**
+     * Keyset or offset pagination; the index of each owner kind serves its filter and order, so
+     * OFFSET skips index entries. ORDER BY names the table's columns: the bare names would be
+     * the selected epoch-millisecond aliases, which no index serves (a sort of every match).
+     */
+    list(scope: ListScope, hasAfter: boolean, withRevoked: boolean): string {
+      const key = `${scope}:${hasAfter}:${withRevoked}`;
       let text = listQueries.get(key);
       if (text === undefined) {
         const filters = [...ownerFilters[scope]];
@@ -374,8 +386,10 @@ function createQueries(names: SqlNames) {
           filters.push(`(created_at, id) > ($${next}::timestamptz, $${next + 1})`);
           next += 2;
         }
+        if (!withRevoked) filters.push("revoked_at IS NULL");
         const where = filters.length > 0 ? ` WHERE ${filters.join(" AND ")}` : "";
-        text = `SELECT ${RECORD_COLUMNS} FROM ${tokens}${where} ORDER BY created_at, id LIMIT $${next}`;
+        text = `SELECT ${RECORD_COLUMNS} FROM ${tokens} AS t${where}
+          ORDER BY t.created_at, t.id OFFSET $${next} LIMIT $${next + 1}`;
         listQueries.set(key, text);
       }
       return text;
