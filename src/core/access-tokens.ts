@@ -126,6 +126,9 @@ export interface AccessTokens {
    *   repositoryId: "site",
    * });
    * if (!result.ok) return new Response(null, { status: result.reason === "insufficient_permission" ? 403 : 401 });
+   * // For management calls this request makes: { userId, via: "token" }, or null for project and
+   * // repository tokens. Never an actor built from result.principal.userId alone.
+   * const actor = result.actor;
    * ```
    */
   authenticate(
