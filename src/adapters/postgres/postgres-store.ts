@@ -16,9 +16,9 @@ import type {
 } from "../../store/index.js";
 import { type ListenOptions, type PostgresClient, takesNamedStatements } from "./client.js";
 import {
-  type StatementContext,
   isSerializationFailure,
   SERIALIZATION_ATTEMPTS,
+  type StatementContext,
   serializationPause,
   toPatkitError,
 } from "./errors.js";
@@ -104,7 +104,11 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   // Every write is one statement in a transaction of its own, so one that lost a serialization
   // conflict (REPEATABLE READ or SERIALIZABLE as the session's default) changed nothing and can
   // simply run again, on a fresh snapshot.
-  async function run(text: string, values: unknown[], context: StatementContext): Promise<unknown[]> {
+  async function run(
+    text: string,
+    values: unknown[],
+    context: StatementContext,
+  ): Promise<unknown[]> {
     for (let attempt = 1; ; attempt++) {
       try {
         return (await client.query(text, values)).rows;
