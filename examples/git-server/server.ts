@@ -149,7 +149,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     },
     async close() {
       await closeServer(server);
-      await tokens.flush();
+      // close(), not flush(): it also stops watching the store, then writes what is pending.
+      await tokens.close();
       await storage.close();
     },
   };

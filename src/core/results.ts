@@ -12,8 +12,9 @@ export type VerifyFailureReason =
 
 /**
  * Who a verified token speaks for: its owner, the token's id and levels, and `via: "token"`.
- * A personal token's principal carries `userId`, so it can be passed as an {@link Actor}: every
- * management call then refuses it, as it should.
+ * A personal token's principal carries `userId` and `via: "token"`, so every management call
+ * given it as an actor refuses it, as it should; prefer the result's `actor`, which is exactly
+ * `{ userId, via: "token" }` (never an actor built from `userId` alone: that counts as a session).
  */
 export type Principal = Owner & {
   readonly tokenId: string;

@@ -186,6 +186,12 @@ describe("verification cache", () => {
     };
     expect(bad({ ttlMs: 0, maxEntries: 10 })).toEqual(["cache.ttlMs"]);
     expect(bad({ ttlMs: 1000, maxEntries: 0.5 })).toEqual(["cache.maxEntries"]);
+    expect(bad({ ttlMs: 1000, maxEntries: 1, watchRetryDelayMs: 0 })).toEqual([
+      "cache.watchRetryDelayMs",
+    ]);
+    expect(bad({ ttlMs: 1000, maxEntries: 1, maxWatchRetryDelayMs: -1 })).toEqual([
+      "cache.maxWatchRetryDelayMs",
+    ]);
     expect(() =>
       createAccessTokens({ store, access, cache: { ttlMs: 5, maxEntries: 1 } }),
     ).not.toThrow(ValidationError);

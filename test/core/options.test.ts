@@ -42,6 +42,9 @@ describe("createAccessTokens options", () => {
       "clock.now",
       "lastAuthenticatedIntervalMs",
     ]);
+    expect(refusedFields({ access: { ...createHost().access, projectOfRepository: "P" } })).toEqual(
+      ["access.projectOfRepository"],
+    );
     expect(() => createAccessTokens(undefined as never)).toThrow(/^options: Required$/);
   });
 
@@ -63,7 +66,7 @@ describe("createAccessTokens options", () => {
       onEvent: () => {},
       onError: () => {},
       lastAuthenticatedIntervalMs: 0,
-      cache: { ttlMs: 1000, maxEntries: 10 },
+      cache: { ttlMs: 1000, maxEntries: 10, watchRetryDelayMs: 50, maxWatchRetryDelayMs: 5000 },
     });
     expect(typeof tokens.verifyToken).toBe("function");
   });
