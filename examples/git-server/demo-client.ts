@@ -29,8 +29,9 @@ export interface CreatedTokenJson {
 }
 
 /**
- * A client of a running demo server, the way a person would use it: REST calls to the
- * management API, and the real `git` with a clean environment (no credential helper, no prompt).
+ * A client of a running demo server, the way a person would use it: calls to Bitbucket's
+ * access-token REST API (patkit/bitbucket), and the real `git` with a clean environment (no
+ * credential helper, no prompt).
  */
 export class DemoClient {
   private constructor(

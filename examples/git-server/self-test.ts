@@ -16,8 +16,8 @@ import { type AuditEntry, startDemoServer } from "./server.js";
 import type { StorageChoice } from "./storage.js";
 
 /**
- * Walks the whole story against a fresh server with the real `git`: tokens created through the
- * management API, clones and pushes that must pass, and every refusal that must happen.
+ * Walks the whole story against a fresh server with the real `git`: tokens created through
+ * Bitbucket's REST API, clones and pushes that must pass, and every refusal that must happen.
  * Resolves to the number of surprises (0 when all went as expected).
  */
 export async function runSelfTest(options: {
@@ -64,7 +64,7 @@ export async function runSelfTest(options: {
     const client = await DemoClient.create(server.url, dataDir);
     const plain = (repository: typeof alpha) => server.cloneUrl(repository);
 
-    print("Tokens, created through the management API by signed-in users:");
+    print("Tokens, created through Bitbucket's REST API by signed-in users:");
     const alicePersonal = await client.createToken("/users/alice", "alice", {
       name: "alice laptop",
       permissions: ["PROJECT_READ", "REPO_WRITE"],

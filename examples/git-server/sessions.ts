@@ -1,9 +1,9 @@
 import { timingSafeEqual } from "node:crypto";
 
 /**
- * DEMO ONLY: every demo user signs in to the management API with this password over HTTP Basic
+ * DEMO ONLY: every demo user signs in to the token REST API with this password over HTTP Basic
  * (`curl -u alice:demo ...`), standing in for a real host's session (a login form and cookie,
- * SSO, ...). It opens the management API only, never Git.
+ * SSO, ...). It opens the token REST API and the screens only, never Git.
  */
 export const DEMO_PASSWORD = "demo";
 
