@@ -9,6 +9,7 @@ export default defineConfig({
     "testing/index": "src/testing/index.ts",
     "store/index": "src/store/index.ts",
     "http/index": "src/adapters/http/index.ts",
+    "bitbucket/index": "src/adapters/bitbucket/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,

@@ -10,6 +10,10 @@ export default defineConfig({
       { find: /^patkit\/memory$/, replacement: source("./src/adapters/memory/index.ts") },
       { find: /^patkit\/postgres$/, replacement: source("./src/adapters/postgres/index.ts") },
       { find: /^patkit\/http$/, replacement: source("./src/adapters/http/index.ts") },
+      {
+        find: /^patkit\/bitbucket$/,
+        replacement: source("./src/adapters/bitbucket/index.ts"),
+      },
       { find: /^patkit\/testing$/, replacement: source("./src/testing/index.ts") },
       { find: /^patkit\/store$/, replacement: source("./src/store/index.ts") },
       { find: /^patkit$/, replacement: source("./src/index.ts") },

@@ -11,6 +11,7 @@ import { createMemoryStore } from "patkit/memory";
 import type { PostgresClient } from "patkit/postgres";
 import pg from "pg";
 import { type ApiKeyPlugin, loadApiKeyPlugin, prepareBetterAuth } from "./cases/better-auth.js";
+import { bitbucketPagingCases } from "./cases/bitbucket-paging.js";
 import { measureColdStart } from "./cases/cold-start.js";
 import { floorSpecs } from "./cases/floor.js";
 import { revokeLeakedCase, rotateCase, verifyOptionCases } from "./cases/lifecycle.js";
@@ -193,6 +194,8 @@ if (!adapter) {
       add(result);
     add(await rotateCase("patkit, PostgreSQL", cases.tokens, box));
     add(await revokeLeakedCase("patkit, PostgreSQL", cases.tokens, box));
+    for (const result of await bitbucketPagingCases("patkit/bitbucket, PostgreSQL", client, box))
+      add(result);
     await cases.tokens.flush();
     await pool.end();
     await admin.end();

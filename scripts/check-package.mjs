@@ -15,6 +15,7 @@ const subpaths = [
   "patkit/memory",
   "patkit/postgres",
   "patkit/http",
+  "patkit/bitbucket",
   "patkit/testing",
   "patkit/store",
 ];
@@ -42,7 +43,9 @@ function fail(message) {
 
 try {
   run("npm", ["run", "build"]);
-  const [packed] = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", work]));
+  const [packed] = JSON.parse(
+    run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work]),
+  );
   const tarball = join(work, packed.filename);
   const files = packed.files.map((file) => file.path);
   console.log(`${packed.filename}: ${files.length} files, ${packed.size} bytes packed`);

@@ -77,6 +77,7 @@ export type {
 } from "./core/rate-limit.js";
 export type {
   Principal,
+  TokenActor,
   VerifyFailure,
   VerifyFailureReason,
   VerifyOptions,

@@ -1,8 +1,8 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Permission } from "patkit";
+import { MANAGEMENT_PREFIX } from "./bitbucket-api.js";
 import { cleanGitEnvironment, type GitRun, git, runGit } from "./git.js";
-import { MANAGEMENT_PREFIX } from "./management-api.js";
 import { DEMO_PASSWORD } from "./sessions.js";
 
 /** How a request signs in: a demo session, a token as Bearer, or Basic credentials. */
@@ -20,17 +20,18 @@ export interface ApiResponse {
   readonly body: any;
 }
 
-/** A created token as the management API returns it: the view plus the secret, once. */
+/** A token created through Bitbucket's API: its id, and the secret shown this once. */
 export interface CreatedTokenJson {
   readonly id: string;
   readonly secret: string;
-  readonly status: string;
-  readonly expiresAt: string | null;
+  /** Epoch milliseconds, or `null` for a token that never expires. */
+  readonly expiryDate: number | null;
 }
 
 /**
- * A client of a running demo server, the way a person would use it: REST calls to the
- * management API, and the real `git` with a clean environment (no credential helper, no prompt).
+ * A client of a running demo server, the way a person would use it: calls to Bitbucket's
+ * access-token REST API (patkit/bitbucket), and the real `git` with a clean environment (no
+ * credential helper, no prompt).
  */
 export class DemoClient {
   private constructor(
@@ -69,7 +70,10 @@ export class DemoClient {
     };
   }
 
-  /** Creates a token through the management API as a signed-in user; throws unless it is 201. */
+  /**
+   * Creates a token through Bitbucket's API (`PUT`) as a signed-in user; throws unless it is 200.
+   * `ownerPath` is `/users/{userSlug}`, `/projects/{projectKey}` or `.../repos/{repositorySlug}`.
+   */
   async createToken(
     ownerPath: string,
     sessionUser: string,
@@ -81,12 +85,17 @@ export class DemoClient {
       { session: sessionUser },
       input,
     );
-    if (response.status !== 201) {
+    if (response.status !== 200) {
       throw new Error(
         `Creating a token at ${ownerPath} answered ${response.status}: ${JSON.stringify(response.body)}`,
       );
     }
-    return response.body as CreatedTokenJson;
+    const { id, token, expiryDate } = response.body as {
+      id: string;
+      token: string;
+      expiryDate?: number;
+    };
+    return { id, secret: token, expiryDate: expiryDate ?? null };
   }
 
   /** `git clone`, with a Bearer token as an extra header when given. */

@@ -142,6 +142,9 @@ export class DemoHost {
     },
     isActiveUser: (userId) => this.users.get(userId)?.active === true,
     usernameOf: (userId) => this.users.get(userId)?.username ?? "",
+    // Repository ids are unique across projects here: patkit checks every repository
+    // requirement's project against this answer.
+    projectOfRepository: (repositoryId) => this.repositories.get(repositoryId)?.projectId ?? null,
   };
 
   private hasPermission(userId: string, permission: Permission, resource: Resource): boolean {

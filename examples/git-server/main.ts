@@ -3,9 +3,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { AccessTokens, Actor, CreateTokenInput } from "patkit";
+import { MANAGEMENT_PREFIX, POLICY_PATH } from "./bitbucket-api.js";
 import type { DemoHost } from "./demo-host.js";
 import { expiryMail, scheduleMaintenance } from "./expiry-mail.js";
-import { MANAGEMENT_PREFIX } from "./management-api.js";
 import { runSelfTest } from "./self-test.js";
 import { type AuditEntry, startDemoServer } from "./server.js";
 import { DEMO_PASSWORD } from "./sessions.js";
@@ -127,12 +127,12 @@ PRJ/alpha's repository token (read + write), over Bearer:
   git ${header(repository.secret)} clone ${clone(alpha)} alpha-repository
   (then push from the clone: git ${header(repository.secret)} push origin HEAD:main)
 
-Token management API (demo sign-in: any user, password "${DEMO_PASSWORD}"):
+Bitbucket's access-token REST API (demo sign-in: any user, password "${DEMO_PASSWORD}"):
   curl -u alice:${DEMO_PASSWORD} ${url}${MANAGEMENT_PREFIX}/users/alice
   curl -u alice:${DEMO_PASSWORD} -X PUT -H 'Content-Type: application/json' \\
     -d '{"name":"laptop","permissions":["REPO_READ"],"expiryDays":7}' ${url}${MANAGEMENT_PREFIX}/users/alice
   curl -u alice:${DEMO_PASSWORD} -X DELETE ${url}${MANAGEMENT_PREFIX}/projects/PRJ/${project.token.id}
-  curl -u carol:${DEMO_PASSWORD} ${url}${MANAGEMENT_PREFIX}/policy
+  curl -u carol:${DEMO_PASSWORD} ${url}${POLICY_PATH}   (patkit's extension)
 
 Maintenance runs every minute: expiry notices print as the e-mails they would be.
 Refusals and token changes are logged below. Ctrl-C to stop.

@@ -9,6 +9,7 @@ import {
   createAccessTokens,
   type Principal,
 } from "patkit";
+import { toNodeListener } from "patkit/bitbucket";
 import {
   authenticateNodeRequest,
   gitRequirement,
@@ -16,10 +17,15 @@ import {
   type HttpRejection,
   parseGitRequest,
 } from "patkit/http";
+import {
+  BITBUCKET_API_BASE,
+  createDemoBitbucketApi,
+  MANAGEMENT_PREFIX,
+  POLICY_PATH,
+} from "./bitbucket-api.js";
 import { type DemoCast, type DemoHost, seedDemoHost } from "./demo-host.js";
 import { serveWithGitBackend } from "./git-backend.js";
 import { sendError, sendJson } from "./json.js";
-import { handleManagement, MANAGEMENT_PREFIX } from "./management-api.js";
 import { createBareRepositories } from "./repositories.js";
 import { openStorage, type Storage, type StorageChoice } from "./storage.js";
 import { createUi, type Ui } from "./ui/index.js";
@@ -75,7 +81,7 @@ export const REALM = "patkit demo";
 /**
  * Starts the demo: a Git smart-HTTP server whose every request is authenticated by patkit
  * (personal tokens over Basic or Bearer, project and repository tokens over Bearer), repositories
- * served by `git http-backend`, and the token management API.
+ * served by `git http-backend`, and Bitbucket's access-token REST API (`patkit/bitbucket`).
  */
 export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
   const log = options.log ?? (() => {});
@@ -108,7 +114,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       }),
   };
   const ui = createUi({ tokens, host, log, ...(options.clock ? { clock: options.clock } : {}) });
-  const context = { tokens, host, auth, log, projectRoot, ui };
+  const tokenApi = toNodeListener(createDemoBitbucketApi({ tokens, host, log }));
+  const context = { tokens, host, auth, log, projectRoot, ui, tokenApi };
 
   const server = createServer((request, response) => {
     handle(request, response, context).catch((error: unknown) => {
@@ -142,7 +149,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     },
     async close() {
       await closeServer(server);
-      await tokens.flush();
+      // close(), not flush(): it also stops watching the store, then writes what is pending.
+      await tokens.close();
       await storage.close();
     },
   };
@@ -156,13 +164,18 @@ interface Context {
   readonly projectRoot: string;
   /** The HTTP access token screens (sign-in, tokens, administration). */
   readonly ui: Ui;
+  /** Bitbucket's access-token REST API, as a node:http listener. */
+  readonly tokenApi: ReturnType<typeof toNodeListener>;
 }
 
 async function handle(request: IncomingMessage, response: ServerResponse, context: Context) {
   const url = new URL(request.url ?? "/", "http://localhost");
   const method = request.method ?? "GET";
-  if (url.pathname.startsWith(`${MANAGEMENT_PREFIX}/`)) {
-    return handleManagement(request, response, url, context);
+  if (url.pathname.startsWith(`${BITBUCKET_API_BASE}/`)) {
+    return context.tokenApi(request, response, () => {
+      request.resume();
+      sendError(response, 404, "NOT_FOUND", "No such resource");
+    });
   }
   if (url.pathname.startsWith("/scm/") && parseGitRequest(method, url) !== null) {
     return handleGit(request, response, context);
@@ -176,7 +189,8 @@ async function handle(request: IncomingMessage, response: ServerResponse, contex
       name: "patkit demo git server",
       git: "/scm/{project}/{repository}.git",
       screens: "/login",
-      management: `${MANAGEMENT_PREFIX}/users/{username} | /projects/{KEY} | /projects/{KEY}/repos/{slug} | /policy`,
+      management: `${MANAGEMENT_PREFIX}/users/{userSlug} | /projects/{projectKey} | /projects/{projectKey}/repos/{repositorySlug}`,
+      policy: POLICY_PATH,
     });
   }
   sendError(response, 404, "NOT_FOUND", "No such resource");

@@ -291,10 +291,11 @@ export function createSqliteStore(db: Database.Database): TokenStore {
           where.push("(created_at, id) > (?, ?)");
           values.push(query.after.createdAt.getTime(), query.after.id);
         }
+        if (query.includeRevoked === false) where.push("revoked_at IS NULL");
         const filter = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
         const rows = db
-          .prepare(`SELECT * FROM tokens ${filter} ORDER BY created_at, id LIMIT ?`)
-          .all(...values, query.limit) as TokenRow[];
+          .prepare(`SELECT * FROM tokens ${filter} ORDER BY created_at, id LIMIT ? OFFSET ?`)
+          .all(...values, query.limit, query.offset ?? 0) as TokenRow[];
         return rows.map(recordFromRow);
       });
     },

@@ -1,4 +1,9 @@
 import { createAuthorization } from "./authorization.js";
+import {
+  DEFAULT_MAX_WATCH_RETRY_DELAY_MS,
+  DEFAULT_WATCH_RETRY_DELAY_MS,
+  startChangeFeed,
+} from "./change-feed.js";
 import { type Clock, systemClock } from "./clock.js";
 import { type AccessTokenEvent, createHookRunner, type ErrorContext } from "./events.js";
 import { type ExpiryNoticeOptions, noticeThresholds } from "./expiry-notices.js";
@@ -26,7 +31,7 @@ import { createRecordLookup } from "./record-lookup.js";
 import type { VerifyOptions, VerifyResult } from "./results.js";
 import { createReuseDetector } from "./reuse-detection.js";
 import { createRotation, type RotatedToken, type RotateTokenInput } from "./rotation.js";
-import type { StoreChange, TokenStore, Unwatch } from "./store.js";
+import type { TokenStore } from "./store.js";
 import { callStore } from "./store-calls.js";
 import { DEFAULT_TOKEN_PREFIX } from "./token-format.js";
 import type { Actor, Policy, Requirement, TokenView } from "./types.js";
@@ -66,7 +71,10 @@ export interface AccessTokensOptions {
    * Opt-in cache of verified records (hashes, never secrets) in this instance's memory. Changes
    * made through this instance apply at once; changes made through other instances arrive
    * through the store's `watch` (PostgreSQL LISTEN/NOTIFY in `patkit/postgres`), and `ttlMs`
-   * bounds how stale an entry can be if a notification is lost or the store cannot watch.
+   * bounds how stale an entry can be if a notification is lost or the store cannot watch. With
+   * a store that can watch, the cache serves nothing until the watch is up: a watch that fails
+   * (at start-up, say, while the database is unreachable) is retried with backoff, each failure
+   * going to `onError`, and every verify reads the store until it succeeds.
    */
   readonly cache?: VerificationCacheOptions;
   /**
@@ -174,6 +182,9 @@ export interface AccessTokens {
    *   repositoryId: "site",
    * });
    * if (!result.ok) return new Response(null, { status: result.reason === "insufficient_permission" ? 403 : 401 });
+   * // For management calls this request makes: { userId, via: "token" }, or null for project and
+   * // repository tokens. Never an actor built from result.principal.userId alone.
+   * const actor = result.actor;
    * ```
    */
   authenticate(
@@ -243,7 +254,15 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   });
   const cache = options.cache ? createVerificationCache(options.cache) : undefined;
   const lookup = createRecordLookup(store, clock, cache);
-  const unwatch = cache ? watchStore(store, lookup, hooks) : Promise.resolve(undefined);
+  const feed = cache
+    ? startChangeFeed({
+        store,
+        lookup,
+        report: (error) => hooks.report(error, { source: "watch" }),
+        retryDelayMs: options.cache?.watchRetryDelayMs ?? DEFAULT_WATCH_RETRY_DELAY_MS,
+        maxRetryDelayMs: options.cache?.maxWatchRetryDelayMs ?? DEFAULT_MAX_WATCH_RETRY_DELAY_MS,
+      })
+    : undefined;
   const context = {
     store,
     clock,
@@ -297,28 +316,8 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     authenticate: verifier.authenticate,
     flush: recorder.drain,
     async close() {
-      const stop = await unwatch;
-      await stop?.();
+      await feed?.close();
       await recorder.drain();
     },
   };
-}
-
-/** Subscribes the cache to the store's change feed, when the store has one. */
-async function watchStore(
-  store: TokenStore,
-  lookup: ReturnType<typeof createRecordLookup>,
-  hooks: ReturnType<typeof createHookRunner>,
-): Promise<Unwatch | undefined> {
-  if (!store.watch) return undefined;
-  try {
-    return await store.watch((change: StoreChange) => {
-      if (change.kind === "token") lookup.changed(change.id);
-      else lookup.changedAll();
-    });
-  } catch (error) {
-    // Without a feed the cache still holds: entries age out after ttlMs.
-    hooks.report(error, { source: "watch" });
-    return undefined;
-  }
 }

@@ -1,4 +1,4 @@
-import { ForbiddenError } from "./errors.js";
+import { ForbiddenError, ValidationError } from "./errors.js";
 import type { HostAccess } from "./host-access.js";
 import type { Actor, Owner } from "./types.js";
 
@@ -36,6 +36,21 @@ export function createAuthorization(access: HostAccess) {
     }
     if (!(await isResourceAdmin(owner, actor.userId))) {
       throw new ForbiddenError(`Only ${owner.kind} admins can create ${owner.kind} tokens`);
+    }
+    // After the admin check: only an admin of the pair learns where the repository lives.
+    if (owner.kind === "repository") await assertRepositoryInProject(owner);
+  }
+
+  /** A repository token names its repository's own project, when the host can tell. */
+  async function assertRepositoryInProject(owner: Owner & { kind: "repository" }): Promise<void> {
+    if (access.projectOfRepository === undefined) return;
+    if ((await access.projectOfRepository(owner.repositoryId)) !== owner.projectId) {
+      throw new ValidationError([
+        {
+          path: ["owner", "projectId"],
+          message: "Must be the project that the repository belongs to",
+        },
+      ]);
     }
   }
 

@@ -76,7 +76,7 @@ export function createMaintenance(context: MaintenanceContext) {
       const unusedSince = new Date(now.getTime() - revokeUnusedAfterDays * DAY_MS);
       const records = await call("revokeUnused", () =>
         store.revokeUnused({ unusedSince, now, limit: batchSize }),
-      );
+      ).catch(forgetAllAndThrow);
       for (const record of records) {
         lookup.changed(record.id);
         hooks.emit({
@@ -155,11 +155,19 @@ export function createMaintenance(context: MaintenanceContext) {
     const before = new Date(clock.now().getTime() - purgeAfterDays * DAY_MS + 1);
     let purged = 0;
     for (;;) {
-      const deleted = await call("purge", () => store.purge(before, batchSize));
+      const deleted = await call("purge", () => store.purge(before, batchSize)).catch(
+        forgetAllAndThrow,
+      );
       purged += deleted;
       if (deleted > 0) lookup.changedAll();
       if (deleted < batchSize) return purged;
     }
+  }
+
+  // A batch whose answer was lost may still have changed records this instance has cached.
+  function forgetAllAndThrow(error: unknown): never {
+    lookup.changedAll();
+    throw error;
   }
 
   return { runMaintenance };

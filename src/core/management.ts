@@ -74,6 +74,13 @@ export interface ListTokensInput {
   readonly cursor?: string | null;
   /** Page size, 1 to 1000; default 25. */
   readonly limit?: number;
+  /**
+   * Skips this many tokens (after the cursor's position, if any) before the page starts:
+   * offset paging, as Bitbucket's `start`. 0 to 2147483647; default 0.
+   */
+  readonly offset?: number;
+  /** `false` leaves revoked tokens out (they are listed by default, until purged). */
+  readonly includeRevoked?: boolean;
 }
 
 /** One page of tokens; `nextCursor` is `null` on the last page. */
@@ -164,24 +171,29 @@ export function createManagement(context: ManagementContext) {
   }
 
   async function list(input: ListTokensInput, actor: Actor): Promise<TokenPage> {
-    const { owner, after, limit } = await listingRequest(input, actor);
-    const records = await call("list", () => store.list({ owner, after, limit: limit + 1 }));
+    const { owner, after, limit, offset, includeRevoked } = await listingRequest(input, actor);
+    const records = await call("list", () =>
+      store.list({ owner, after, offset, includeRevoked, limit: limit + 1 }),
+    );
     return pageOf(records, limit, clock.now());
   }
 
   async function listNonCompliant(input: ListTokensInput, actor: Actor): Promise<TokenPage> {
-    const { owner, after, limit } = await listingRequest(input, actor);
+    const { owner, after, limit, offset } = await listingRequest(input, actor);
     const policy = await getPolicy();
     const now = clock.now();
     const found: TokenRecord[] = [];
+    let skipped = 0;
     let position = after;
     // Scans in listing order, keeping live tokens that a new token's rules would refuse.
     while (found.length <= limit) {
       const batch = await call("list", () =>
-        store.list({ owner, after: position, limit: SCAN_BATCH }),
+        store.list({ owner, after: position, includeRevoked: false, limit: SCAN_BATCH }),
       );
       for (const record of batch) {
-        if (isLive(record, now) && !isCompliant(record, policy)) found.push(record);
+        if (!isLive(record, now) || isCompliant(record, policy)) continue;
+        if (skipped < offset) skipped++;
+        else found.push(record);
         if (found.length > limit) break;
       }
       if (batch.length < SCAN_BATCH) break;
@@ -197,7 +209,13 @@ export function createManagement(context: ManagementContext) {
     const owner = data.owner as Owner | undefined;
     if (owner) await rules.assertMayManage(owner, who, "list the tokens of");
     else await rules.assertSystemAdmin(who, "list every token");
-    return { owner, after, limit: data.limit ?? DEFAULT_PAGE_SIZE };
+    return {
+      owner,
+      after,
+      limit: data.limit ?? DEFAULT_PAGE_SIZE,
+      offset: data.offset ?? 0,
+      includeRevoked: data.includeRevoked ?? true,
+    };
   }
 
   async function update(id: string, input: UpdateTokenInput, actor: Actor): Promise<TokenView> {
@@ -243,12 +261,22 @@ export function createManagement(context: ManagementContext) {
         changes.push("permissions");
       }
     }
-    if (changes.length === 0) return toView(record, now);
+    if (changes.length === 0) {
+      // A retry of an edit whose answer was lost ends here: the record already holds the change,
+      // but this instance's cache may still hold the record from before it.
+      lookup.changed(record.id);
+      return toView(record, now);
+    }
 
-    const updated = await call("updateIfVersion", () =>
-      store.updateIfVersion(record.id, record.version, patch),
-    );
-    lookup.changed(record.id);
+    let updated: TokenRecord | null;
+    try {
+      updated = await call("updateIfVersion", () =>
+        store.updateIfVersion(record.id, record.version, patch),
+      );
+    } finally {
+      // Also on failure: the write may have committed with only its answer lost.
+      lookup.changed(record.id);
+    }
     if (updated === null) {
       await findExisting(id);
       throw new ConflictError("The token changed since it was read; read it again and retry");
@@ -264,9 +292,18 @@ export function createManagement(context: ManagementContext) {
     await rules.assertMayManage(record.owner, who, "revoke");
     const now = clock.now();
     // A rotated token in its grace period is revoked now: the grace ends, with this reason.
-    if (isRevokedAt(record, now)) return toView(record, now);
-    const revoked = await call("revoke", () => store.revoke(record.id, now, "manual"));
-    lookup.changed(record.id);
+    if (isRevokedAt(record, now)) {
+      // A retry of a revoke whose answer was lost ends here: the cache may not know yet.
+      lookup.changed(record.id);
+      return toView(record, now);
+    }
+    let revoked: TokenRecord | null;
+    try {
+      revoked = await call("revoke", () => store.revoke(record.id, now, "manual"));
+    } finally {
+      // Also on failure: the revoke may have committed with only its answer lost.
+      lookup.changed(record.id);
+    }
     if (revoked === null) throw new NotFoundError("No token has this id");
     const token = toView(revoked, now);
     hooks.emit({ type: "token.revoked", at: now, actor: who, token, reason: "manual" });
@@ -305,8 +342,13 @@ export function createManagement(context: ManagementContext) {
     const data = parseInput(purgeInputSchema, input ?? {});
     await rules.assertSystemAdmin(who, "purge tokens");
     const before = data.before ?? clock.now();
-    const deleted = await call("purge", () => store.purge(before));
-    lookup.changedAll();
+    let deleted: number;
+    try {
+      deleted = await call("purge", () => store.purge(before));
+    } finally {
+      // Also on failure: the purge may have committed with only its answer lost.
+      lookup.changedAll();
+    }
     return { deleted };
   }
 

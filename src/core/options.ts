@@ -46,6 +46,7 @@ const optionsSchema = z.strictObject({
     isSystemAdmin: fn,
     isActiveUser: z.optional(fn),
     usernameOf: z.optional(fn),
+    projectOfRepository: z.optional(fn),
   }),
   pepper: z.optional(pepper),
   prefix: z.optional(
@@ -66,7 +67,14 @@ const optionsSchema = z.strictObject({
       z.refine((n) => Number.isFinite(n), "Must be finite"),
     ),
   ),
-  cache: z.optional(z.strictObject({ ttlMs: positive, maxEntries: z.int().check(z.gte(1)) })),
+  cache: z.optional(
+    z.strictObject({
+      ttlMs: positive,
+      maxEntries: z.int().check(z.gte(1)),
+      watchRetryDelayMs: z.optional(positive),
+      maxWatchRetryDelayMs: z.optional(positive),
+    }),
+  ),
   // Its thresholds are checked where they are read (expiry-notices.ts); here only the key.
   expiryNotices: z.optional(z.unknown()),
   // A bucket per token in memory, or a shared limiter (rate-limiter-flexible's consume).

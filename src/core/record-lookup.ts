@@ -15,6 +15,12 @@ export interface RecordLookup {
   changed(id: string): void;
   /** Forgets everything (anything may have changed). */
   changedAll(): void;
+  /**
+   * Whether cached entries may be served. While the store's change feed is not up, changes made
+   * through other instances would go unheard, so every lookup goes to the store and nothing is
+   * cached; trusting again starts from an empty cache. Without a cache this does nothing.
+   */
+  trustCache(trusted: boolean): void;
 }
 
 /** A lookup straight to the store, or through `cache` when given. */
@@ -29,11 +35,14 @@ export function createRecordLookup(
       find: (id) => store.findById(id),
       changed: () => {},
       changedAll: () => {},
+      trustCache: () => {},
     };
   }
+  let trusted = true;
   return {
     ownsRecords: false,
     find(id) {
+      if (!trusted) return store.findById(id);
       const nowMs = clock.now().getTime();
       const hit = cache.get(id, nowMs);
       if (hit !== undefined) return hit;
@@ -50,5 +59,10 @@ export function createRecordLookup(
     },
     changed: (id) => cache.invalidate(id),
     changedAll: () => cache.clear(),
+    trustCache(next) {
+      // Also bumps the generation: a read that began before the feed was up fills nothing.
+      cache.clear();
+      trusted = next;
+    },
   };
 }

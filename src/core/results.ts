@@ -14,8 +14,9 @@ export type VerifyFailureReason =
 
 /**
  * Who a verified token speaks for: its owner, the token's id and levels, and `via: "token"`.
- * A personal token's principal carries `userId`, so it can be passed as an {@link Actor}: every
- * management call then refuses it, as it should.
+ * A personal token's principal carries `userId` and `via: "token"`, so every management call
+ * given it as an actor refuses it, as it should; prefer the result's `actor`, which is exactly
+ * `{ userId, via: "token" }` (never an actor built from `userId` alone: that counts as a session).
  */
 export type Principal = Owner & {
   readonly tokenId: string;
@@ -23,11 +24,28 @@ export type Principal = Owner & {
   readonly via: "token";
 };
 
+/**
+ * The actor for management calls made by a request that came in with a personal token:
+ * `via: "token"` is set, so every change through it is refused (tokens never manage tokens).
+ */
+export interface TokenActor {
+  readonly userId: string;
+  readonly via: "token";
+}
+
 /** A token that passed: its view and the principal to attach to the request. */
 export interface VerifySuccess {
   readonly ok: true;
   readonly token: TokenView;
   readonly principal: Principal;
+  /**
+   * What to pass as the `actor` of a management call made by this request: `{ userId, via:
+   * "token" }` for a personal token, `null` for a project or repository token (they speak for no
+   * user). Building an actor from `principal.userId` alone would count as a session and let a
+   * token manage tokens; use this instead. Read from the result (a getter): a spread copy does
+   * not carry it.
+   */
+  readonly actor: TokenActor | null;
 }
 
 /** A token that failed, and why. `tokenId` is set once the secret matched a stored token. */

@@ -13,6 +13,8 @@ export const MAX_EXPIRY_DAYS = 36_500;
 export const MAX_PAGE_SIZE = 1000;
 /** The page size when none is given. */
 export const DEFAULT_PAGE_SIZE = 25;
+/** The largest `offset` a listing takes (PostgreSQL's largest integer). */
+export const MAX_LIST_OFFSET = 2_147_483_647;
 
 // Text PostgreSQL cannot store as given: NUL fails the statement (a bad input would look like
 // an outage), and a lone surrogate becomes U+FFFD, silently merging ids that differ only there.
@@ -88,6 +90,8 @@ export const listInputSchema = z.strictObject({
   owner: z.optional(ownerSchema),
   cursor: z.nullish(z.string().check(z.maxLength(64))),
   limit: z.optional(wholeNumber(1, MAX_PAGE_SIZE)),
+  offset: z.optional(wholeNumber(0, MAX_LIST_OFFSET)),
+  includeRevoked: z.optional(z.boolean()),
 });
 
 export const policyInputSchema = z.strictObject({

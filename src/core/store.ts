@@ -40,6 +40,14 @@ export interface ListPosition {
 export interface ListQuery {
   readonly owner?: Owner;
   readonly after?: ListPosition;
+  /**
+   * Skips this many matching records (after `after`, in listing order) before the first one
+   * returned; default 0. Offset paging (Bitbucket's `start`) asks the store to skip, so a store
+   * with an index skips there instead of handing every earlier record over.
+   */
+  readonly offset?: number;
+  /** `false` leaves out revoked records (a `revokedAt` is set); default `true`. */
+  readonly includeRevoked?: boolean;
   /** At most this many records (1 or more). */
   readonly limit: number;
 }
@@ -137,7 +145,10 @@ export interface TokenStore {
   /** The record with this id, or `null`. This is the verify path: one indexed lookup. */
   findById(id: string): Awaitable<TokenRecord | null>;
 
-  /** Records in ascending (createdAt, id) order, strictly after `after`, at most `limit`. */
+  /**
+   * Records in ascending (createdAt, id) order, strictly after `after`, without revoked ones
+   * when `includeRevoked` is `false`, skipping the first `offset` of those, at most `limit`.
+   */
   list(query: ListQuery): Awaitable<TokenRecord[]>;
 
   /**

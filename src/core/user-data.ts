@@ -87,8 +87,13 @@ export function createUserData(context: UserDataContext) {
     const who = sessionActor(actor, "erase a user");
     requireStoreMethods(store, "eraseUser", ["eraseUser"]);
     await rules.assertSystemAdmin(who, "erase a user");
-    const result = await call("eraseUser", () => store.eraseUser(id, pseudonym));
-    lookup.changedAll();
+    let result: Awaited<ReturnType<typeof store.eraseUser>>;
+    try {
+      result = await call("eraseUser", () => store.eraseUser(id, pseudonym));
+    } finally {
+      // Also on failure: the erasure may have committed with only its answer lost.
+      lookup.changedAll();
+    }
     hooks.emit({ type: "user.erased", at: clock.now(), actor: who, pseudonym });
     return { deleted: result.deleted, pseudonymized: result.pseudonymized };
   }

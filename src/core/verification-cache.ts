@@ -9,6 +9,13 @@ export interface VerificationCacheOptions {
   readonly ttlMs: number;
   /** The most records kept; the least recently used go first. */
   readonly maxEntries: number;
+  /**
+   * The wait before retrying a failed `watch` of the store, doubled after each failure up to
+   * `maxWatchRetryDelayMs`. Default 100 ms (as `patkit/postgres` reconnects a lost LISTEN).
+   */
+  readonly watchRetryDelayMs?: number;
+  /** The longest wait between two attempts to watch the store; default 30 000 ms. */
+  readonly maxWatchRetryDelayMs?: number;
 }
 
 interface Entry {

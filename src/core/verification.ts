@@ -6,11 +6,18 @@ import type { HostAccess } from "./host-access.js";
 import { isPermission, levelsOf, levelsSatisfy, ownerReaches } from "./permissions.js";
 import type { RateLimitCheck } from "./rate-limit.js";
 import type { RecordLookup } from "./record-lookup.js";
-import type { Principal, VerifyFailureReason, VerifyOptions, VerifyResult } from "./results.js";
+import type {
+  Principal,
+  TokenActor,
+  VerifyFailureReason,
+  VerifyOptions,
+  VerifyResult,
+  VerifySuccess,
+} from "./results.js";
 import type { TokenRecord, TokenStore } from "./store.js";
 import { asStoreError, type StoreCaller } from "./store-calls.js";
 import { parseTokenId, TOKEN_ID_LENGTH, TOKEN_SECRET_LENGTH } from "./token-format.js";
-import type { Awaitable, Permission, Requirement, Resource } from "./types.js";
+import type { Awaitable, Permission, Requirement, Resource, TokenView } from "./types.js";
 import { toView, toViewOwning } from "./view.js";
 
 /** What the verify path needs from `createAccessTokens`. */
@@ -175,7 +182,7 @@ export function createVerifier(context: VerificationContext) {
         return failure("insufficient_permission", record);
     }
     const token = ownsRecords ? toViewOwning(record, now) : toView(record, now);
-    return { ok: true, token, principal: principalOf(record, token.permissions) };
+    return new Verified(token, principalOf(record, token.permissions));
   }
 
   // Every earlier pepper is tried even without a record, keeping one path for known and unknown ids.
@@ -198,16 +205,40 @@ export function createVerifier(context: VerificationContext) {
       .call("updateIfVersion", () =>
         store.updateIfVersion(record.id, record.version, { secretHash }),
       )
-      // Like any change through this instance: a cached record with the old hash must go.
-      .then(() => context.lookup.changed(record.id), context.report);
+      // Like any change through this instance: a cached record with the old hash must go, also
+      // when the answer was lost (the write may have committed).
+      .then(
+        () => context.lookup.changed(record.id),
+        (error) => {
+          context.lookup.changed(record.id);
+          context.report(error);
+        },
+      );
   }
 
   // Answers synchronously unless the host does: awaiting a plain boolean would cost a tick.
   function meets(record: TokenRecord, requirement: Requirement): Awaitable<boolean> {
-    if (!ownerReaches(record.owner, requirement)) return false;
+    const owner = record.owner;
+    if (!ownerReaches(owner, requirement)) return false;
     if (!levelsSatisfy(levelsOf(record.permissions), requirement.permission)) return false;
+    // A repository token reaches exactly its own pair: nothing more to ask.
+    if (owner.kind === "repository") return true;
+    if (requirement.repositoryId !== undefined && access.projectOfRepository !== undefined) {
+      // The requirement's project is the caller's claim; the repository's project is the host's.
+      const project = access.projectOfRepository(requirement.repositoryId);
+      if (isThenable(project)) {
+        return Promise.resolve(project).then((found) =>
+          found === requirement.projectId ? userMayAlso(record, requirement) : false,
+        );
+      }
+      if (project !== requirement.projectId) return false;
+    }
+    return userMayAlso(record, requirement);
+  }
+
+  // A personal token never exceeds what its user may do right now.
+  function userMayAlso(record: TokenRecord, requirement: Requirement): Awaitable<boolean> {
     if (record.owner.kind !== "user") return true;
-    // A personal token never exceeds what its user may do right now.
     return access.hasPermission(
       record.owner.userId,
       requirement.permission,
@@ -216,6 +247,23 @@ export function createVerifier(context: VerificationContext) {
   }
 
   return { verifyToken, authenticate };
+}
+
+/**
+ * A successful result. `actor` is a getter on the prototype: built only when read, so the hot
+ * path allocates nothing for it, and the result's own keys stay `ok`, `token` and `principal`.
+ */
+class Verified implements VerifySuccess {
+  readonly ok = true as const;
+  constructor(
+    readonly token: TokenView,
+    readonly principal: Principal,
+  ) {}
+
+  get actor(): TokenActor | null {
+    const principal = this.principal;
+    return principal.kind === "user" ? { userId: principal.userId, via: "token" } : null;
+  }
 }
 
 // Built as a literal per owner kind: an object spread plus added keys costs microseconds here.
@@ -238,6 +286,10 @@ function principalOf(record: TokenRecord, permissions: readonly Permission[]): P
         via: "token",
       };
   }
+}
+
+function isThenable<T>(value: Awaitable<T>): value is Promise<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === "function";
 }
 
 function failure(reason: VerifyFailureReason, record: TokenRecord): VerifyResult {

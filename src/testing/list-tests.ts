@@ -16,7 +16,7 @@ const LOOKALIKE_OWNERS: readonly Owner[] = [
   { kind: "project", projectId: 'a:"b' },
 ];
 
-/** list: order, owners, pagination with an exclusive `after`, limits. */
+/** list: order, owners, pagination with an exclusive `after` or an offset, limits, revoked records left out. */
 export function defineListTests(context: SuiteContext): void {
   async function insertAll(records: readonly TokenRecord[]): Promise<void> {
     for (const record of records) {
@@ -133,6 +133,63 @@ export function defineListTests(context: SuiteContext): void {
         limit: 10,
       });
       expect(ids(sameTimeLaterId)).toEqual(["m2", "m4", "m3"]);
+    });
+
+    it("skips `offset` records in listing order, for one owner or all, combined with `after`", async () => {
+      const owner: Owner = { kind: "repository", projectId: "p", repositoryId: "r" };
+      const records = [4, 1, 3, 2, 2, 5].map((ms, index) =>
+        createTestRecord({ id: `o${index}`, owner, createdAt: testInstant(ms) }),
+      );
+      await insertAll(records);
+      await insertAll([createTestRecord({ id: "x", createdAt: testInstant(0) })]);
+      // Listing order of the owner: o1, o3, o4, o2, o0, o5.
+      expect(ids(await context.store.list({ owner, offset: 0, limit: 2 }))).toEqual(["o1", "o3"]);
+      expect(ids(await context.store.list({ owner, offset: 2, limit: 3 }))).toEqual([
+        "o4",
+        "o2",
+        "o0",
+      ]);
+      expect(ids(await context.store.list({ owner, offset: 5, limit: 10 }))).toEqual(["o5"]);
+      expect(await context.store.list({ owner, offset: 6, limit: 10 })).toEqual([]);
+      expect(await context.store.list({ owner, offset: 2_000_000_000, limit: 10 })).toEqual([]);
+      expect(ids(await context.store.list({ offset: 1, limit: 2 }))).toEqual(["o1", "o3"]);
+      const after = { createdAt: testInstant(2), id: "o3" };
+      expect(ids(await context.store.list({ owner, after, offset: 1, limit: 2 }))).toEqual([
+        "o2",
+        "o0",
+      ]);
+    });
+
+    it("leaves out revoked records when `includeRevoked` is false, before the offset counts", async () => {
+      const owner: Owner = { kind: "project", projectId: "revoking" };
+      const records = [1, 2, 3, 4, 5].map((ms) =>
+        createTestRecord({ id: `r${ms}`, owner, createdAt: testInstant(ms) }),
+      );
+      await insertAll(records);
+      await context.store.revoke("r1", testInstant(10));
+      await context.store.revoke("r3", testInstant(10));
+      expect(ids(await context.store.list({ owner, limit: 10 }))).toEqual([
+        "r1",
+        "r2",
+        "r3",
+        "r4",
+        "r5",
+      ]);
+      expect(ids(await context.store.list({ owner, includeRevoked: true, limit: 10 }))).toEqual([
+        "r1",
+        "r2",
+        "r3",
+        "r4",
+        "r5",
+      ]);
+      const live = await context.store.list({ owner, includeRevoked: false, limit: 10 });
+      expect(ids(live)).toEqual(["r2", "r4", "r5"]);
+      expect(
+        ids(await context.store.list({ owner, includeRevoked: false, offset: 1, limit: 1 })),
+      ).toEqual(["r4"]);
+      expect(
+        ids(await context.store.list({ includeRevoked: false, offset: 2, limit: 10 })),
+      ).toEqual(["r5"]);
     });
   });
 }

@@ -1,6 +1,6 @@
 import { createAccessTokens, type TokenStore, ValidationError } from "patkit";
 import { createMemoryStore } from "patkit/memory";
-import type { TokenRecord } from "patkit/store";
+import type { TokenRecord, Unwatch } from "patkit/store";
 import { describe, expect, it } from "vitest";
 import { countingStore } from "../support/counting-store.js";
 import { alice, aliceOwner, createHarness } from "../support/host.js";
@@ -148,14 +148,29 @@ describe("verification cache", () => {
     expect(counting.count("findById")).toBe(2);
   });
 
-  it("stops watching on close", async () => {
-    const { a, b } = twoInstances();
+  it("stops watching on close, and serves nothing from memory after it", async () => {
+    const inner = createMemoryStore();
+    let subscriptions = 0;
+    const store: TokenStore = {
+      ...inner,
+      watch(listener) {
+        subscriptions++;
+        const stop = inner.watch?.(listener) as Unwatch;
+        return () => {
+          subscriptions--;
+          return stop();
+        };
+      },
+    };
+    const { a, b } = twoInstances(store);
+    expect(subscriptions).toBe(2);
     const { token, secret } = await a.create(readToken, alice);
     await b.verifyToken(secret);
     await b.close();
+    expect(subscriptions).toBe(1);
     await a.revoke(token.id, alice);
-    // B no longer hears of changes: its entry stands until ttlMs (the store has no listeners).
-    expect((await b.verifyToken(secret)).ok).toBe(true);
+    // B hears of no change any more, so it reads the store.
+    expect(await b.verifyToken(secret)).toMatchObject({ ok: false, reason: "revoked" });
   });
 
   it("rejects invalid cache options naming the field", () => {
@@ -171,6 +186,12 @@ describe("verification cache", () => {
     };
     expect(bad({ ttlMs: 0, maxEntries: 10 })).toEqual(["cache.ttlMs"]);
     expect(bad({ ttlMs: 1000, maxEntries: 0.5 })).toEqual(["cache.maxEntries"]);
+    expect(bad({ ttlMs: 1000, maxEntries: 1, watchRetryDelayMs: 0 })).toEqual([
+      "cache.watchRetryDelayMs",
+    ]);
+    expect(bad({ ttlMs: 1000, maxEntries: 1, maxWatchRetryDelayMs: -1 })).toEqual([
+      "cache.maxWatchRetryDelayMs",
+    ]);
     expect(() =>
       createAccessTokens({ store, access, cache: { ttlMs: 5, maxEntries: 1 } }),
     ).not.toThrow(ValidationError);

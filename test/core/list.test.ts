@@ -82,4 +82,41 @@ describe("listing", () => {
     const badLimit = await tokens.list({ owner: aliceOwner, limit: 0 }, alice).catch((e) => e);
     expect(badLimit.fields).toEqual(["limit"]);
   });
+
+  it("pages by offset, oldest first, and leaves revoked tokens out on request", async () => {
+    const { tokens } = await createMany(7);
+    // Tokens created at one instant are ordered by id: the listing order is the reference.
+    const ids = (await tokens.list({ owner: aliceOwner, limit: 100 }, alice)).items.map(
+      (t) => t.id,
+    );
+    const page = await tokens.list({ owner: aliceOwner, offset: 2, limit: 3 }, alice);
+    expect(page.items.map((t) => t.id)).toEqual(ids.slice(2, 5));
+    expect(page.nextCursor).not.toBeNull();
+    const last = await tokens.list({ owner: aliceOwner, offset: 5, limit: 3 }, alice);
+    expect(last.items.map((t) => t.id)).toEqual(ids.slice(5));
+    expect(last.nextCursor).toBeNull();
+
+    await tokens.revoke(ids[0] as string, alice);
+    await tokens.revoke(ids[3] as string, alice);
+    const all = await tokens.list({ owner: aliceOwner, limit: 100 }, alice);
+    expect(all.items).toHaveLength(7);
+    const live = await tokens.list(
+      { owner: aliceOwner, includeRevoked: false, offset: 1, limit: 100 },
+      alice,
+    );
+    expect(live.items.map((t) => t.id)).toEqual([ids[2], ids[4], ids[5], ids[6]]);
+  });
+
+  it("rejects a negative, fractional or huge offset and a non-boolean includeRevoked", async () => {
+    const { tokens } = await createMany(1);
+    for (const offset of [-1, 1.5, 2 ** 31, Number.NaN]) {
+      const error = await tokens.list({ owner: aliceOwner, offset }, alice).catch((e) => e);
+      expect(error, String(offset)).toBeInstanceOf(ValidationError);
+      expect(error.fields).toEqual(["offset"]);
+    }
+    const error = await tokens
+      .list({ owner: aliceOwner, includeRevoked: "no" as never }, alice)
+      .catch((e) => e);
+    expect(error.fields).toEqual(["includeRevoked"]);
+  });
 });

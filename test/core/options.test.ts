@@ -43,6 +43,9 @@ describe("createAccessTokens options", () => {
       "clock.now",
       "lastAuthenticatedIntervalMs",
     ]);
+    expect(refusedFields({ access: { ...createHost().access, projectOfRepository: "P" } })).toEqual(
+      ["access.projectOfRepository"],
+    );
     expect(() => createAccessTokens(undefined as never)).toThrow(/^options: Required$/);
   });
 
@@ -64,7 +67,7 @@ describe("createAccessTokens options", () => {
       onEvent: () => {},
       onError: () => {},
       lastAuthenticatedIntervalMs: 0,
-      cache: { ttlMs: 1000, maxEntries: 10 },
+      cache: { ttlMs: 1000, maxEntries: 10, watchRetryDelayMs: 50, maxWatchRetryDelayMs: 5000 },
       expiryNotices: { days: [7] },
       rateLimit: { capacity: 10, refillPerSecond: 0.5 },
     });

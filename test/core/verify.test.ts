@@ -1,4 +1,4 @@
-import { StoreUnavailableError, ValidationError } from "patkit";
+import { ForbiddenError, StoreUnavailableError, ValidationError } from "patkit";
 import { describe, expect, it } from "vitest";
 import { alice, aliceOwner, createHarness, projectP, repoP1 } from "../support/host.js";
 import {
@@ -292,5 +292,37 @@ describe("verifyToken with a requirement", () => {
     expect(
       (await tokens.verifyToken(secret, { permission: "PROJECT_READ", projectId: "P" })).ok,
     ).toBe(false);
+  });
+});
+
+describe("the actor of a verified token", () => {
+  it("is { userId, via: 'token' } for a personal token, and every change through it is refused", async () => {
+    const { tokens } = createHarness();
+    const { token, secret } = await tokens.create(
+      { owner: aliceOwner, name: "ci", permissions: ["REPO_READ"] },
+      alice,
+    );
+    const result = await tokens.verifyToken(secret);
+    if (!result.ok) throw new Error("expected a valid token");
+    expect(result.actor).toEqual({ userId: "alice", via: "token" });
+    await expect(tokens.revoke(token.id, result.actor as never)).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
+    // Reads still work, as for any token actor.
+    expect((await tokens.get(token.id, result.actor as never)).id).toBe(token.id);
+    // Not an own key: the result's shape stays { ok, token, principal }.
+    expect(Object.keys(result).sort()).toEqual(["ok", "principal", "token"]);
+  });
+
+  it("is null for project and repository tokens: they speak for no user", async () => {
+    const { tokens } = createHarness();
+    for (const owner of [projectP, repoP1]) {
+      const { secret } = await tokens.create(
+        { owner, name: "ci", permissions: ["REPO_READ"] },
+        alice,
+      );
+      const result = await tokens.authenticate(`Bearer ${secret}`);
+      expect(result.ok && result.actor).toBeNull();
+    }
   });
 });

@@ -5,11 +5,17 @@ import {
   type VerifyResult,
 } from "patkit";
 import { createPostgresStore, migrate } from "patkit/postgres";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { alice, aliceOwner, createHarness } from "../support/host.js";
 import { snapshotStore } from "../support/snapshot.js";
-import { createPool, DATABASE_URL, uniqueSchema } from "../support/stores.js";
+import {
+  createPool,
+  createPoolThrough,
+  DATABASE_URL,
+  serverAddress,
+  uniqueSchema,
+} from "../support/stores.js";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 
 // Only this file's own connections are cut: through a proxy it owns, or by terminating the
@@ -50,19 +56,8 @@ describe.skipIf(!DATABASE_URL)("a real PostgreSQL server that goes away and come
 
   beforeAll(async () => {
     admin = createPool({ application_name: `${applicationName}-admin`, max: 3 });
-    const url = new URL(DATABASE_URL as string);
-    proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
-    app = new pg.Pool({
-      host: "127.0.0.1",
-      port: proxy.port,
-      user: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password) || undefined,
-      database: url.pathname.slice(1),
-      application_name: applicationName,
-      max: 4,
-      connectionTimeoutMillis: 5000,
-    });
-    app.on("error", () => undefined);
+    proxy = await startTcpProxy(serverAddress());
+    app = createPoolThrough(proxy.port, { application_name: applicationName, max: 4 });
     schema = uniqueSchema("outage");
     await migrate(admin, { schema });
     inner = createPostgresStore({ client: app, schema });

@@ -13,6 +13,7 @@ const outputs = [
   "memory/index",
   "postgres/index",
   "http/index",
+  "bitbucket/index",
   "testing/index",
   "store/index",
 ].flatMap((entry) => [

@@ -40,6 +40,31 @@ export function createPool(config: pg.PoolConfig = {}): pg.Pool {
 }
 
 /**
+ * A pg Pool on {@link DATABASE_URL}'s database that connects through a local port (a test's own
+ * TCP proxy) instead of the server's, so the test can cut its connections and no one else's.
+ */
+export function createPoolThrough(port: number, config: pg.PoolConfig = {}): pg.Pool {
+  const url = new URL(DATABASE_URL as string);
+  const pool = new pg.Pool({
+    host: "127.0.0.1",
+    port,
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password) || undefined,
+    database: url.pathname.slice(1),
+    connectionTimeoutMillis: 5000,
+    ...config,
+  });
+  pool.on("error", () => undefined);
+  return pool;
+}
+
+/** Where {@link DATABASE_URL}'s server listens, for a proxy in front of it. */
+export function serverAddress(): { host: string; port: number } {
+  const url = new URL(DATABASE_URL as string);
+  return { host: url.hostname, port: Number(url.port || 5432) };
+}
+
+/**
  * The targets a suite should run on: memory always, PGlite always (one instance per test file,
  * started in `beforeAll`), and the PostgreSQL server when `DATABASE_URL` is set (one pool per
  * file). Call it at the top level of a test file; each `open` makes a fresh schema.

@@ -44,7 +44,7 @@ export interface ExpressMiddlewareOptions<Req extends ExpressRequestLike = Expre
 
 /**
  * An Express (4 or 5) middleware that authenticates each request with an access token. On
- * success it sets `req.patkit` and `res.locals.patkit` to `{ principal, token, scheme }` and calls
+ * success it sets `req.patkit` and `res.locals.patkit` to `{ principal, token, scheme, actor }` and calls
  * `next()`; otherwise it answers 401/403/400/503 itself. Other errors go to `next(error)`.
  *
  * ```ts
@@ -69,6 +69,7 @@ export function createExpressMiddleware<Req extends ExpressRequestLike = Express
         principal: result.principal,
         token: result.token,
         scheme: result.scheme,
+        actor: result.actor,
       };
       request.patkit = auth;
       if (response.locals) response.locals.patkit = auth;

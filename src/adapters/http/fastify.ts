@@ -49,7 +49,7 @@ export interface FastifyHookOptions<Req extends FastifyRequestLike = FastifyRequ
 
 /**
  * A Fastify (4 or 5) `onRequest` or `preHandler` hook that authenticates each request with an
- * access token. On success it sets `request.patkit` to `{ principal, token, scheme }`; otherwise
+ * access token. On success it sets `request.patkit` to `{ principal, token, scheme, actor }`; otherwise
  * it sends the 401/403/400/503 refusal and ends the request there. `onRequest` runs before the
  * body is read (the cheapest place); use `preHandler` when the requirement needs the parsed body.
  *
@@ -69,7 +69,12 @@ export function createFastifyHook<Req extends FastifyRequestLike = FastifyReques
     const header = request.headers.authorization;
     const result = await authenticateWith(tokens, header, required, prepared, request);
     if (result.ok) {
-      request.patkit = { principal: result.principal, token: result.token, scheme: result.scheme };
+      request.patkit = {
+        principal: result.principal,
+        token: result.token,
+        scheme: result.scheme,
+        actor: result.actor,
+      };
       return undefined;
     }
     reply.code(result.status);

@@ -31,8 +31,10 @@ export type FetchAuthResult = HttpAuthSuccess | FetchRejection;
  * `Response` (401/403/400/503, RFC 6750 challenges, JSON body) to return unchanged.
  *
  * ```ts
- * const auth = await authenticateRequest(tokens, request, { permission: "REPO_READ", projectId, repositoryId });
+ * const repository = await repositories.byId(repositoryId); // { projectId, repositoryId } from your records
+ * const auth = await authenticateRequest(tokens, request, repository && { permission: "REPO_READ", ...repository });
  * if (!auth.ok) return auth.response;
+ * if (!repository) return new Response(null, { status: 404 });
  * ```
  */
 export async function authenticateRequest(

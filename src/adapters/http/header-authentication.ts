@@ -5,6 +5,7 @@ import {
   parseAuthorization,
   type Requirement,
   StoreUnavailableError,
+  type TokenActor,
   type TokenView,
 } from "../../index.js";
 import { type Challenges, createChallenges, DEFAULT_REALM } from "./challenges.js";
@@ -60,6 +61,12 @@ export interface HttpAuthSuccess {
   readonly principal: Principal;
   readonly token: TokenView;
   readonly scheme: "bearer" | "basic";
+  /**
+   * The actor for management calls this request makes: `{ userId, via: "token" }` for a
+   * personal token (so patkit refuses every change through it), `null` for a project or
+   * repository token. Never build one from `principal.userId` without `via`.
+   */
+  readonly actor: TokenActor | null;
 }
 
 /** The outcome of the framework-neutral {@link authenticateHeader}. */
@@ -156,7 +163,13 @@ export async function authenticateWith<R>(
     );
   }
   if (result.ok) {
-    return { ok: true, principal: result.principal, token: result.token, scheme: parsed.scheme };
+    return {
+      ok: true,
+      principal: result.principal,
+      token: result.token,
+      scheme: parsed.scheme,
+      actor: result.actor,
+    };
   }
   const details = {
     ...(result.tokenId !== undefined && { tokenId: result.tokenId }),

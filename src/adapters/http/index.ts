@@ -68,6 +68,11 @@ export type {
   RejectionReason,
 } from "./rejections.js";
 export {
+  type PermissionSource,
+  type ResolveRequestRepository,
+  repositoryRequirement,
+} from "./repository-requirement.js";
+export {
   createSecretScanningHandler,
   type SecretScanningHandlerOptions,
   type SecretScanningPublicKey,

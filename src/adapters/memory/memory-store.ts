@@ -117,10 +117,16 @@ export function createMemoryStore(): MemoryStore {
           )
         : [...records.values()];
       const after = query.after;
+      const offset = query.offset ?? 0;
+      const withRevoked = query.includeRevoked !== false;
       return candidates
-        .filter((record) => !after || comparePosition(record, after) > 0)
+        .filter(
+          (record) =>
+            (!after || comparePosition(record, after) > 0) &&
+            (withRevoked || record.revokedAt === null),
+        )
         .sort(comparePosition)
-        .slice(0, query.limit)
+        .slice(offset, offset + query.limit)
         .map(cloneRecord);
     },
 

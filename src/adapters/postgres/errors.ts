@@ -12,8 +12,26 @@ export const LIMIT_EXCEEDED_STATE = "PT001";
 /** SQLSTATE raised by patkit's trigger when an UPDATE sets a set expiry. */
 export const EXPIRY_IMMUTABLE_STATE = "PT002";
 
-/** What an operation knows that helps turn a driver error into the right patkit error. */
-export interface ErrorContext {
+/** How many times a statement runs when it keeps losing serialization conflicts. */
+export const SERIALIZATION_ATTEMPTS = 10;
+
+/**
+ * Whether the statement lost a serialization conflict (40001) or a deadlock (40P01): its
+ * transaction rolled back, and running it again may succeed.
+ */
+export function isSerializationFailure(error: unknown): boolean {
+  const code = (error as DriverError | null)?.code;
+  return code === "40001" || code === "40P01";
+}
+
+/** A short random pause before attempt `attempt + 1`, so the statements that collided spread out. */
+export function serializationPause(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(50, 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** What a statement is doing, so a driver error it raises becomes the right patkit error. */
+export interface StatementContext {
   readonly operation: string;
   /** The limit the insert ran with, for `LimitExceededError`. */
   readonly limit?: number | null;
@@ -30,7 +48,7 @@ interface DriverError {
  * values the database cannot hold to the matching class, everything else (refused or lost connections, terminated backends,
  * timeouts, a missing schema) to `StoreUnavailableError` with the cause attached.
  */
-export function toPatkitError(error: unknown, context: ErrorContext): PatkitError {
+export function toPatkitError(error: unknown, context: StatementContext): PatkitError {
   const { code, constraint, column } = (error ?? {}) as DriverError;
   switch (code) {
     case LIMIT_EXCEEDED_STATE:

@@ -102,8 +102,9 @@ export function createMaintenanceQueries(names: SqlNames) {
     listCreatedBy(hasAfter: boolean): string {
       const after = hasAfter ? " AND (created_at, id) > ($2::timestamptz, $3)" : "";
       const limit = hasAfter ? "$4" : "$2";
-      return `SELECT ${RECORD_COLUMNS} FROM ${tokens} WHERE created_by = $1${after}
-        ORDER BY created_at, id LIMIT ${limit}`;
+      // t.created_at: the bare name would be the selected alias, which no index serves.
+      return `SELECT ${RECORD_COLUMNS} FROM ${tokens} AS t WHERE created_by = $1${after}
+        ORDER BY t.created_at, t.id LIMIT ${limit}`;
     },
 
     /** `$1` the user id, `$2` the pseudonym: one statement, one snapshot, both or neither. */

@@ -14,18 +14,25 @@ type MigrationTemplate = Omit<Migration, "sql"> & { readonly sql: (names: SqlNam
 const PROJECT_LEVELS = "ARRAY['PROJECT_READ', 'PROJECT_WRITE', 'PROJECT_ADMIN']";
 const REPOSITORY_LEVELS = "ARRAY['REPO_READ', 'REPO_WRITE', 'REPO_ADMIN']";
 
-/**
- * The per-owner limit check of `insert_token` (migrations 1 and 3 define the function). The
- * advisory lock serializes inserts for one owner until commit; in READ COMMITTED each statement
- * of this VOLATILE function takes a fresh snapshot, so the count sees every insert committed
- * before the lock was granted. With p_max_tokens NULL there is no limit and no lock.
- */
-const liveTokenLimit = (n: SqlNames) => `  IF p_max_tokens IS NOT NULL THEN
-    PERFORM pg_advisory_xact_lock(
-      hashtext('${n.ownerLockKey}'),
-      hashtext(concat_ws(':', p_owner_kind, p_user_id, p_project_id, p_repository_id))
-    );
-    IF p_owner_kind = 'user' THEN
+/** The insert function's signature, up to its limit check (the same in migrations 1 and 2). */
+function insertFunctionHead(n: SqlNames, create: string): string {
+  return `${create} ${n.insertToken}(
+  p_id text, p_name text, p_owner_kind text, p_user_id text, p_project_id text,
+  p_repository_id text, p_project_permission text, p_repository_permission text,
+  p_secret_hash bytea, p_created_at timestamptz, p_created_by text, p_expires_at timestamptz,
+  p_last_authenticated_at timestamptz, p_revoked_at timestamptz, p_version integer,
+  p_max_tokens integer, p_now timestamptz
+) RETURNS void LANGUAGE plpgsql VOLATILE AS $patkit_fn$
+DECLARE
+  live bigint;
+BEGIN
+  IF p_max_tokens IS NOT NULL THEN
+`;
+}
+
+/** The insert function after it waited its turn: count, refuse at the limit, insert. */
+function insertFunctionTail(n: SqlNames): string {
+  return `    IF p_owner_kind = 'user' THEN
       SELECT count(*) INTO live FROM ${n.tokens}
         WHERE owner_kind = 'user' AND user_id = p_user_id
           AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > p_now);
@@ -45,7 +52,19 @@ const liveTokenLimit = (n: SqlNames) => `  IF p_max_tokens IS NOT NULL THEN
         MESSAGE = format('The owner already holds %s live tokens (limit %s)', live, p_max_tokens);
     END IF;
   END IF;
+  INSERT INTO ${n.tokens} (
+    id, name, owner_kind, user_id, project_id, repository_id, project_permission,
+    repository_permission, secret_hash, created_at, created_by, expires_at,
+    last_authenticated_at, revoked_at, version
+  ) VALUES (
+    p_id, p_name, p_owner_kind, p_user_id, p_project_id, p_repository_id, p_project_permission,
+    p_repository_permission, p_secret_hash, p_created_at, p_created_by, p_expires_at,
+    p_last_authenticated_at, p_revoked_at, p_version
+  );
+END
+$patkit_fn$;
 `;
+}
 
 /** The single source of truth of the schema: `migrate` runs these, `sql/postgres/` holds them. */
 const TEMPLATES: readonly MigrationTemplate[] = [
@@ -132,28 +151,11 @@ CREATE TABLE ${n.policy} (
 -- The advisory lock serializes inserts for one owner until commit; in READ COMMITTED each
 -- statement of this VOLATILE function takes a fresh snapshot, so the count sees every insert
 -- committed before the lock was granted. With p_max_tokens NULL there is no limit and no lock.
-CREATE FUNCTION ${n.insertToken}(
-  p_id text, p_name text, p_owner_kind text, p_user_id text, p_project_id text,
-  p_repository_id text, p_project_permission text, p_repository_permission text,
-  p_secret_hash bytea, p_created_at timestamptz, p_created_by text, p_expires_at timestamptz,
-  p_last_authenticated_at timestamptz, p_revoked_at timestamptz, p_version integer,
-  p_max_tokens integer, p_now timestamptz
-) RETURNS void LANGUAGE plpgsql VOLATILE AS $patkit_fn$
-DECLARE
-  live bigint;
-BEGIN
-${liveTokenLimit(n)}  INSERT INTO ${n.tokens} (
-    id, name, owner_kind, user_id, project_id, repository_id, project_permission,
-    repository_permission, secret_hash, created_at, created_by, expires_at,
-    last_authenticated_at, revoked_at, version
-  ) VALUES (
-    p_id, p_name, p_owner_kind, p_user_id, p_project_id, p_repository_id, p_project_permission,
-    p_repository_permission, p_secret_hash, p_created_at, p_created_by, p_expires_at,
-    p_last_authenticated_at, p_revoked_at, p_version
-  );
-END
-$patkit_fn$;
-
+${insertFunctionHead(n, "CREATE FUNCTION")}    PERFORM pg_advisory_xact_lock(
+      hashtext('${n.ownerLockKey}'),
+      hashtext(concat_ws(':', p_owner_kind, p_user_id, p_project_id, p_repository_id))
+    );
+${insertFunctionTail(n)}
 -- Expiry is written once: any UPDATE that sets expires_at on a row that has one fails
 -- (SQLSTATE PT002), whatever the client and even when the value would stay the same.
 CREATE FUNCTION ${n.refuseExpiryChange}() RETURNS trigger LANGUAGE plpgsql AS $patkit_fn$
@@ -209,6 +211,43 @@ CREATE TRIGGER ${n.local("tokens_notify_update")}
 `,
   },
   {
+    version: 2,
+    name: "the per-owner token limit under any isolation level",
+    sql: (
+      n,
+    ) => `-- patkit PostgreSQL schema, migration 2: the per-owner token limit under any isolation level.
+-- Generated for schema ${n.schema}, table prefix "${n.tablePrefix}". migrate() from "patkit/postgres" runs the same SQL.
+
+-- Migration 1 counted an owner's live tokens after an advisory lock, which is right only when
+-- the count takes a fresh snapshot after the lock: READ COMMITTED. Under REPEATABLE READ or
+-- SERIALIZABLE (a server, database or role default patkit does not control) the snapshot
+-- predates the lock and concurrent inserts all counted the same tokens.
+--
+-- Now every insert under a limit first updates its owner's row here. Under READ COMMITTED the
+-- update waits for the owner's other inserts to commit and the count that follows sees them.
+-- Under REPEATABLE READ and SERIALIZABLE an insert whose snapshot misses one of them fails to
+-- update the row (SQLSTATE 40001) instead of counting too few; the store runs it again.
+-- The key is a hash of the owner, so no host id is kept here; two owners sharing a hash only
+-- share the queue.
+CREATE TABLE ${n.ownerInserts} (
+  owner_hash bigint NOT NULL,
+  inserts bigint NOT NULL,
+  CONSTRAINT ${n.local("owner_inserts_pkey")} PRIMARY KEY (owner_hash)
+);
+
+-- Inserts a token unless its owner already holds p_max_tokens live ones (SQLSTATE PT001).
+-- With p_max_tokens NULL there is no limit, nothing to count and nothing to queue behind.
+${insertFunctionHead(n, "CREATE OR REPLACE FUNCTION")}    INSERT INTO ${n.ownerInserts} AS o (owner_hash, inserts)
+      VALUES (
+        hashtextextended(
+          jsonb_build_array(p_owner_kind, p_user_id, p_project_id, p_repository_id)::text, 0
+        ),
+        1
+      )
+      ON CONFLICT (owner_hash) DO UPDATE SET inserts = o.inserts + 1;
+${insertFunctionTail(n)}`,
+  },
+  {
     version: 3,
     name: "lifecycle: revocation reasons, rotation links, last-used client addresses",
     sql: (
@@ -232,11 +271,10 @@ ALTER TABLE ${n.tokens} ADD COLUMN last_used_ips text[] NOT NULL DEFAULT '{}';
 ALTER TABLE ${n.tokens} ADD CONSTRAINT tokens_last_used_ips_at_most_5
   CHECK (cardinality(last_used_ips) <= 5);
 
--- insert_token stores the new columns too (rotation inserts without it: no per-owner limit).
-DROP FUNCTION ${n.insertToken}(text, text, text, text, text, text, text, text, bytea, timestamptz,
-  text, timestamptz, timestamptz, timestamptz, integer, integer, timestamptz);
-
-CREATE FUNCTION ${n.insertToken}(
+-- insert_token (whichever migration defined it last: its limit check stays its own) followed,
+-- in the same statement, by the lifecycle columns when a record has any (new tokens do not).
+-- Rotation inserts without it: a rotation never counts against the per-owner limit.
+CREATE FUNCTION ${n.insertTokenWithLifecycle}(
   p_id text, p_name text, p_owner_kind text, p_user_id text, p_project_id text,
   p_repository_id text, p_project_permission text, p_repository_permission text,
   p_secret_hash bytea, p_created_at timestamptz, p_created_by text, p_expires_at timestamptz,
@@ -244,20 +282,18 @@ CREATE FUNCTION ${n.insertToken}(
   p_max_tokens integer, p_now timestamptz, p_revoked_reason text, p_replaces text,
   p_replaced_by text, p_last_used_ips text[]
 ) RETURNS void LANGUAGE plpgsql VOLATILE AS $patkit_fn$
-DECLARE
-  live bigint;
 BEGIN
-${liveTokenLimit(n)}  INSERT INTO ${n.tokens} (
-    id, name, owner_kind, user_id, project_id, repository_id, project_permission,
-    repository_permission, secret_hash, created_at, created_by, expires_at,
-    last_authenticated_at, revoked_at, version, revoked_reason, replaces, replaced_by,
-    last_used_ips
-  ) VALUES (
+  PERFORM ${n.insertToken}(
     p_id, p_name, p_owner_kind, p_user_id, p_project_id, p_repository_id, p_project_permission,
     p_repository_permission, p_secret_hash, p_created_at, p_created_by, p_expires_at,
-    p_last_authenticated_at, p_revoked_at, p_version, p_revoked_reason, p_replaces,
-    p_replaced_by, coalesce(p_last_used_ips, '{}')
+    p_last_authenticated_at, p_revoked_at, p_version, p_max_tokens, p_now
   );
+  IF p_revoked_reason IS NOT NULL OR p_replaces IS NOT NULL OR p_replaced_by IS NOT NULL
+    OR cardinality(p_last_used_ips) > 0 THEN
+    UPDATE ${n.tokens} SET revoked_reason = p_revoked_reason, replaces = p_replaces,
+      replaced_by = p_replaced_by, last_used_ips = coalesce(p_last_used_ips, '{}')
+      WHERE id = p_id;
+  END IF;
 END
 $patkit_fn$;
 `,

@@ -22,7 +22,11 @@ export interface SqlNames {
   readonly tokens: string;
   readonly policy: string;
   readonly migrations: string;
+  /** One row per owner that inserts under a limit: the point where those inserts queue. */
+  readonly ownerInserts: string;
   readonly insertToken: string;
+  /** `insert_token` plus the lifecycle columns of migration 3. */
+  readonly insertTokenWithLifecycle: string;
   readonly refuseExpiryChange: string;
   readonly notifyTokenChange: string;
   /** Unqualified, prefixed name for indexes, triggers and constraints, e.g. `patkit_tokens_by_user`. */
@@ -83,7 +87,9 @@ export function sqlNames(options: SchemaOptions = {}): SqlNames {
     tokens: qualified("tokens"),
     policy: qualified("policy"),
     migrations: qualified("migrations"),
+    ownerInserts: qualified("owner_inserts"),
     insertToken: qualified("insert_token"),
+    insertTokenWithLifecycle: qualified("insert_token_with_lifecycle"),
     refuseExpiryChange: qualified("refuse_expiry_change"),
     notifyTokenChange: qualified("notify_token_change"),
     local: (name) => `"${tablePrefix}${name}"`,

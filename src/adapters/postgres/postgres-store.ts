@@ -22,7 +22,13 @@ import type {
   UserErasure,
 } from "../../store/index.js";
 import { type ListenOptions, type PostgresClient, takesNamedStatements } from "./client.js";
-import { type ErrorContext, toPatkitError } from "./errors.js";
+import {
+  isSerializationFailure,
+  SERIALIZATION_ATTEMPTS,
+  type StatementContext,
+  serializationPause,
+  toPatkitError,
+} from "./errors.js";
 import { createMaintenanceQueries } from "./maintenance-queries.js";
 import { type SchemaOptions, type SqlNames, sqlNames } from "./names.js";
 import { createNotifications } from "./notifications.js";
@@ -68,8 +74,10 @@ export interface PostgresStore extends TokenStore {
 /**
  * Creates a {@link TokenStore} on PostgreSQL (a server through `pg`, or PGlite). Run
  * {@link migrate} first. Every write is one statement, so it is atomic even through a pool; the
- * per-owner limit holds under concurrency (an advisory lock per owner inside the insert
- * function) and the database itself refuses to change a set expiry. Driver failures become
+ * per-owner limit holds under concurrency and whatever the session's default isolation level
+ * (inserts under a limit queue on a row per owner; one that loses a serialization conflict under
+ * REPEATABLE READ or SERIALIZABLE runs again) and the database itself refuses to change a set
+ * expiry. Driver failures become
  * `StoreUnavailableError` with the cause attached.
  *
  * @example
@@ -100,11 +108,24 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     preparedOnPGlite === null && (options.namedStatements ?? takesNamedStatements(client));
   const findByIdName = `patkit_find_by_id.${names.schema}.${names.tablePrefix}`;
 
-  async function run(text: string, values: unknown[], context: ErrorContext): Promise<unknown[]> {
-    try {
-      return (await client.query(text, values)).rows;
-    } catch (error) {
-      throw toPatkitError(error, context);
+  // Every write is one statement in a transaction of its own, so one that lost a serialization
+  // conflict (REPEATABLE READ or SERIALIZABLE as the session's default) changed nothing and can
+  // simply run again, on a fresh snapshot.
+  async function run(
+    text: string,
+    values: unknown[],
+    context: StatementContext,
+  ): Promise<unknown[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await client.query(text, values)).rows;
+      } catch (error) {
+        if (attempt < SERIALIZATION_ATTEMPTS && isSerializationFailure(error)) {
+          await serializationPause(attempt);
+          continue;
+        }
+        throw toPatkitError(error, context);
+      }
     }
   }
 
@@ -165,8 +186,12 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       const values: unknown[] = query.owner ? ownerColumns(query.owner).filter(isString) : [];
       if (query.after)
         values.push(timestamp(query.after.createdAt, "after.createdAt"), query.after.id);
-      values.push(query.limit);
-      const text = queries.list(query.owner?.kind ?? "all", query.after !== undefined);
+      values.push(query.offset ?? 0, query.limit);
+      const text = queries.list(
+        query.owner?.kind ?? "all",
+        query.after !== undefined,
+        query.includeRevoked !== false,
+      );
       const rows = await run(text, values, { operation: "list" });
       return rows.map(recordFromRow);
     },
@@ -394,15 +419,20 @@ function createQueries(names: SqlNames) {
   const listQueries = new Map<string, string>();
 
   return {
-    insert: `SELECT ${names.insertToken}($1, $2, $3, $4, $5, $6, $7, $8, decode($9, 'hex'),
-      $10::timestamptz, $11, $12::timestamptz, $13::timestamptz, $14::timestamptz, $15::integer,
-      $16::integer, $17::timestamptz, $18::text, $19::text, $20::text, $21::text[])`,
+    insert: `SELECT ${names.insertTokenWithLifecycle}($1, $2, $3, $4, $5, $6, $7, $8,
+      decode($9, 'hex'), $10::timestamptz, $11, $12::timestamptz, $13::timestamptz,
+      $14::timestamptz, $15::integer, $16::integer, $17::timestamptz, $18::text, $19::text,
+      $20::text, $21::text[])`,
 
     findById: `SELECT ${RECORD_COLUMNS} FROM ${tokens} WHERE id = $1`,
 
-    /** Keyset pagination; the partial index of each owner kind serves its filter and order. */
-    list(scope: ListScope, hasAfter: boolean): string {
-      const key = `${scope}:${hasAfter}`;
+    /**
+     * Keyset or offset pagination; the index of each owner kind serves its filter and order, so
+     * OFFSET skips index entries. ORDER BY names the table's columns: the bare names would be
+     * the selected epoch-millisecond aliases, which no index serves (a sort of every match).
+     */
+    list(scope: ListScope, hasAfter: boolean, withRevoked: boolean): string {
+      const key = `${scope}:${hasAfter}:${withRevoked}`;
       let text = listQueries.get(key);
       if (text === undefined) {
         const filters = [...ownerFilters[scope]];
@@ -411,8 +441,10 @@ function createQueries(names: SqlNames) {
           filters.push(`(created_at, id) > ($${next}::timestamptz, $${next + 1})`);
           next += 2;
         }
+        if (!withRevoked) filters.push("revoked_at IS NULL");
         const where = filters.length > 0 ? ` WHERE ${filters.join(" AND ")}` : "";
-        text = `SELECT ${RECORD_COLUMNS} FROM ${tokens}${where} ORDER BY created_at, id LIMIT $${next}`;
+        text = `SELECT ${RECORD_COLUMNS} FROM ${tokens} AS t${where}
+          ORDER BY t.created_at, t.id OFFSET $${next} LIMIT $${next + 1}`;
         listQueries.set(key, text);
       }
       return text;

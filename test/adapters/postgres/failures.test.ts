@@ -154,17 +154,20 @@ describe.skipIf(!DATABASE_URL)("a backend cut off mid-operation (PostgreSQL serv
     await blocker.query("SELECT pg_terminate_backend($1)", [pid]);
   }
 
-  it("an insert waiting for its owner's lock: StoreUnavailableError, no row", async () => {
-    await blocker.query("SELECT pg_advisory_lock(hashtext($1), hashtext('user:alice'))", [
-      `patkit.owner:${schema}.patkit_`,
-    ]);
+  it("an insert waiting for its owner's row: StoreUnavailableError, no row", async () => {
+    // Holds alice's row of owner_inserts, where inserts under a limit queue.
+    await blocker.query("BEGIN");
+    await blocker.query(
+      `INSERT INTO "${schema}".patkit_owner_inserts (owner_hash, inserts) VALUES
+        (hashtextextended(jsonb_build_array('user', 'alice', NULL, NULL)::text, 0), 1)`,
+    );
     const record = createTestRecord();
     const inserting = failureOf(() =>
       store.insert(record, { maxTokensPerOwner: 10, now: testInstant() }),
     );
     await terminateWaiter();
     expectUnavailable(await inserting, "57P01");
-    await blocker.query("SELECT pg_advisory_unlock_all()");
+    await blocker.query("ROLLBACK");
     expect(await store.findById(record.id)).toBeNull();
     const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "${schema}".patkit_tokens`);
     expect(rows).toEqual([{ n: 0 }]);

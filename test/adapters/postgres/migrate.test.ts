@@ -1,10 +1,11 @@
-import { ValidationError } from "patkit";
+import { LimitExceededError, ValidationError } from "patkit";
 import {
   createPostgresStore,
   LATEST_SCHEMA_VERSION,
   migrate,
   renderMigrations,
 } from "patkit/postgres";
+import { createTestRecord, testInstant } from "patkit/testing";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { DATABASE_URL, describeOnBackends, dropSchema, uniqueSchema } from "./support.js";
@@ -18,6 +19,10 @@ describe("renderMigrations", () => {
     expect(initial?.version).toBe(1);
     // After changing a migration: npx vitest run test/adapters/postgres/migrate.test.ts --update
     await expect(initial?.sql).toMatchFileSnapshot("../../../sql/postgres/001_initial.sql");
+    const limit = renderMigrations().find((migration) => migration.version === 2);
+    await expect(limit?.sql).toMatchFileSnapshot(
+      "../../../sql/postgres/002_limit_under_any_isolation.sql",
+    );
     const lifecycle = renderMigrations().find((migration) => migration.version === 3);
     await expect(lifecycle?.sql).toMatchFileSnapshot("../../../sql/postgres/003_lifecycle.sql");
     const maintenance = renderMigrations().find((migration) => migration.version === 4);
@@ -84,6 +89,7 @@ describeOnBackends("migrate", (client) => {
       );
       expect(rows).toEqual([
         { table_name: "patkit_migrations" },
+        { table_name: "patkit_owner_inserts" },
         { table_name: "patkit_policy" },
         { table_name: "patkit_tokens" },
       ]);
@@ -120,7 +126,48 @@ describeOnBackends("migrate", (client) => {
         `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1`,
         [schema],
       );
-      expect(rows).toEqual([{ n: 6 }]);
+      expect(rows).toEqual([{ n: 8 }]);
+    } finally {
+      await dropSchema(client(), schema);
+    }
+  });
+
+  it("upgrades a database at versions 1 and 4 by applying 2; its tokens count toward the limit", async () => {
+    const schema = uniqueSchema("upgrade");
+    const run = (sql: string) => {
+      const runner = client();
+      return typeof runner.exec === "function" ? runner.exec(sql) : runner.query(sql);
+    };
+    try {
+      // A database migrated by a release that shipped 1 and 4 only.
+      await run(`CREATE SCHEMA "${schema}";
+        CREATE TABLE "${schema}".patkit_migrations (version integer PRIMARY KEY,
+          name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      for (const migration of renderMigrations({ schema })) {
+        if (migration.version === 2) continue;
+        await run(migration.sql);
+        await client().query(
+          `INSERT INTO "${schema}".patkit_migrations (version, name) VALUES ($1, $2)`,
+          [migration.version, migration.name],
+        );
+      }
+      const store = createPostgresStore({ client: client(), schema });
+      const limit = { maxTokensPerOwner: 2, now: testInstant() };
+      await store.insert(createTestRecord(), limit);
+
+      expect(await migrate(client(), { schema })).toEqual({
+        version: LATEST_SCHEMA_VERSION,
+        applied: [2],
+      });
+      await store.insert(createTestRecord(), limit);
+      const refused = await Promise.resolve(store.insert(createTestRecord(), limit)).catch(
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(LimitExceededError);
+      const { rows } = await client().query(
+        `SELECT count(*)::int AS n FROM "${schema}".patkit_owner_inserts`,
+      );
+      expect(rows).toEqual([{ n: 1 }]); // the upgraded function queues on the owner's row
     } finally {
       await dropSchema(client(), schema);
     }
