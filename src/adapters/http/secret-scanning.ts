@@ -1,4 +1,4 @@
-import type { AccessTokens, Awaitable } from "../../index.js";
+import { type AccessTokens, type Awaitable, StoreUnavailableError } from "../../index.js";
 
 /** One of GitHub's public keys for signing secret-scanning alerts (from `/meta/public_keys/secret_scanning`). */
 export interface SecretScanningPublicKey {
@@ -42,7 +42,8 @@ const CONCURRENCY = 16;
  *
  * Answers: 200 with the feedback; 401 for a missing or unknown key id or a bad signature
  * (nothing revoked); 400 for a body that is not an array of matches; 413 for a body over
- * `maxBodyBytes`; 405 for a method other than POST. Reported strings are never logged.
+ * `maxBodyBytes`; 405 for a method other than POST; 503 when the token store is unavailable
+ * (GitHub sends the alert again). Reported strings are never logged.
  *
  * @example
  * ```ts
@@ -76,6 +77,17 @@ export function createSecretScanningHandler(
 
     const matches = parseMatches(body);
     if (matches === null) return answer(400, { message: "Expected a JSON array of matches" });
+    try {
+      return answer(200, await feedbackOn(matches));
+    } catch (error) {
+      // GitHub retries an alert that failed: say so, without a word about the tokens.
+      if (error instanceof StoreUnavailableError)
+        return answer(503, { message: "Try again later" });
+      throw error;
+    }
+  };
+
+  async function feedbackOn(matches: readonly ReportedMatch[]) {
     const feedback: { token_raw: string; token_type: string; label: string }[] = [];
     for (let start = 0; start < matches.length; start += CONCURRENCY) {
       const batch = matches.slice(start, start + CONCURRENCY);
@@ -92,8 +104,8 @@ export function createSecretScanningHandler(
         });
       });
     }
-    return answer(200, feedback);
-  };
+    return feedback;
+  }
 }
 
 function answer(status: number, body: unknown): Response {

@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from "patkit";
 import { createSecretScanningHandler } from "patkit/http";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSigner, type Signer } from "../../support/github-signer.js";
@@ -108,6 +109,28 @@ describe("createSecretScanningHandler", () => {
       "Github-Public-Key-Signature": "AAAA",
     });
     expect(response.status).toBe(413);
+  });
+
+  it("answers 503 when the token store is down, so GitHub sends the alert again", async () => {
+    const down = createSecretScanningHandler({
+      tokens: {
+        revokeLeaked: () => Promise.reject(new StoreUnavailableError("The token store failed")),
+      },
+      publicKeys: () => [signer.publicKey],
+    });
+    const body = JSON.stringify([{ token: "pat_x", type: "t", url: "u", source: "s" }]);
+    const response = await down(
+      new Request("https://host.example/", {
+        method: "POST",
+        body,
+        headers: {
+          "Github-Public-Key-Identifier": "github-key-1",
+          "Github-Public-Key-Signature": await signer.sign(body),
+        },
+      }),
+    );
+    expect(response.status).toBe(503);
+    expect(await response.text()).not.toContain("pat_x");
   });
 
   it("answers 405 to anything but POST", async () => {
