@@ -168,6 +168,45 @@ export const SCREEN_STORIES: readonly Story[] = [
       }),
   },
   {
+    name: "alice rotates a token: the new secret clones, the old one is refused once its grace is over",
+    run: (context) =>
+      inWindow(context, async (page) => {
+        const { server, client } = context;
+        const old = await server.tokens.create(
+          {
+            owner: { kind: "user", userId: server.cast.alice.id },
+            name: "ci job",
+            permissions: ["REPO_READ"],
+            expiryDays: 30,
+          },
+          sessionOf(server.cast.alice.id),
+        );
+        await signIn(page, context, "alice");
+        await page.getByRole("link", { name: "Rotate ci job" }).click();
+        await page.getByLabel("The old token keeps working for").selectOption("0");
+        await screenshot(page, context, "rotate-token");
+        await page.getByRole("button", { name: "Rotate token" }).click();
+        await page.getByText("The token was rotated").waitFor();
+        const secret = await page.locator("#secret").inputValue();
+        check(secret !== old.secret && /^pat_/.test(secret), "no new secret on the page");
+
+        const repository = server.cast.alpha;
+        const fresh = server.cloneUrl(repository, { username: "alice", password: secret });
+        const clone = await client.clone(fresh, "alice-rotated");
+        check(clone.code === 0, `the new secret does not clone: ${clone.stderr}`);
+        const stale = server.cloneUrl(repository, { username: "alice", password: old.secret });
+        const refused = await client.lsRemote(stale);
+        check(isAuthenticationFailure(refused), `the old secret still works: ${refused.stderr}`);
+
+        await page.getByRole("link", { name: /back to the tokens/ }).click();
+        const row = page.getByRole("row", { name: /^ci job / }).filter({ hasText: "Revoked" });
+        check(
+          (await row.textContent())?.includes("rotated") === true,
+          "the old token's row does not say it was rotated",
+        );
+      }),
+  },
+  {
     name: "carol requires an expiry of at most 30 days; alice's form offers neither Never nor 90 days",
     run: async (context) => {
       const { server } = context;

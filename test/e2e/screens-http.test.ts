@@ -249,6 +249,86 @@ describe("who sees what", () => {
   });
 });
 
+describe("rotation", () => {
+  const secretOf = (page: string) =>
+    /id="secret" type="text" value="([^"]+)"/.exec(page)?.[1] ?? "";
+
+  it("rotates a token with a grace period: a new secret once, the old one working until then", async () => {
+    const client = await ScreenClient.signedIn(base, "alice");
+    await client.get("/account/tokens/new");
+    const oldSecret = secretOf(
+      (await client.post("/account/tokens/new", createFields("to rotate"))).text,
+    );
+    const old = (await aliceTokens()).find((token) => token.name === "to rotate");
+    if (!old) throw new Error("the token was not created");
+    expect((await client.get("/account/tokens")).text).toContain(
+      `href="/account/tokens/${old.id}/rotate"`,
+    );
+
+    const form = await client.get(`/account/tokens/${old.id}/rotate`);
+    expect(form.status).toBe(200);
+    expect(form.text).toContain("The same lifetime (30 days)");
+    const bad = await client.post(`/account/tokens/${old.id}/rotate`, {
+      grace: "1.5",
+      expiry: "same",
+    });
+    expect(bad.status).toBe(422);
+    expect(elementText(bad.text, "grace-error")).toMatch(/^Choose how long/);
+
+    const rotated = await client.post(`/account/tokens/${old.id}/rotate`, {
+      grace: "3600",
+      expiry: "same",
+    });
+    expect(rotated.status).toBe(200);
+    expect(rotated.headers.get("cache-control")).toBe("no-store");
+    const newSecret = secretOf(rotated.text);
+    expect(newSecret).toMatch(tokenPattern());
+    expect(newSecret).not.toBe(oldSecret);
+    expect(await e2e.server.tokens.verifyToken(newSecret)).toMatchObject({ ok: true });
+    expect(await e2e.server.tokens.verifyToken(oldSecret)).toMatchObject({ ok: true });
+
+    // A token already rotated offers no second rotation, and refuses one.
+    const list = await client.get("/account/tokens");
+    expect(list.text).not.toContain(`href="/account/tokens/${old.id}/rotate"`);
+    const again = await client.post(`/account/tokens/${old.id}/rotate`, {
+      grace: "0",
+      expiry: "same",
+    });
+    expect(again.status).toBe(422);
+  });
+
+  it("with no grace, the old secret stops at once", async () => {
+    const client = await ScreenClient.signedIn(base, "alice");
+    await client.get("/account/tokens/new");
+    const oldSecret = secretOf(
+      (await client.post("/account/tokens/new", createFields("rotate now"))).text,
+    );
+    const old = (await aliceTokens()).find((token) => token.name === "rotate now");
+    if (!old) throw new Error("the token was not created");
+    await client.get(`/account/tokens/${old.id}/rotate`);
+    const rotated = await client.post(`/account/tokens/${old.id}/rotate`, {
+      grace: "0",
+      expiry: "7",
+    });
+    expect(rotated.status).toBe(200);
+    expect(await e2e.server.tokens.verifyToken(oldSecret)).toMatchObject({ reason: "revoked" });
+    const fresh = await e2e.server.tokens.verifyToken(secretOf(rotated.text));
+    if (!fresh.ok) throw new Error("the new secret does not verify");
+    expect(fresh.token.expiresAt!.getTime() - fresh.token.createdAt.getTime()).toBe(7 * 86_400_000);
+    expect((await client.get("/account/tokens")).text).toContain("(rotated)");
+  });
+
+  it("offers no rotation where the viewer cannot create the owner's tokens", async () => {
+    const old = (await aliceTokens()).find((token) => token.status === "active");
+    if (!old) throw new Error("alice has no active token");
+    const carol = await ScreenClient.signedIn(base, "carol");
+    const page = await carol.get("/admin/users/alice/tokens");
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain("/rotate");
+    expect((await carol.get(`/admin/users/alice/tokens/${old.id}/rotate`)).status).toBe(404);
+  });
+});
+
 describe("the policy form", () => {
   it("shows refusals next to the fields and saves a valid policy", async () => {
     const carol = await ScreenClient.signedIn(base, "carol");

@@ -30,6 +30,7 @@ const FIELD_OF_PATH: Readonly<Record<string, string>> = {
   maxExpiryDays: "maxExpiryDays",
   maxTokensPerOwner: "maxTokensPerOwner",
   revokeUnusedAfterDays: "revokeUnusedAfterDays",
+  graceSeconds: "grace",
 };
 
 /** Says an input problem the way a person filling in the form understands it. */
@@ -46,6 +47,8 @@ function humanMessage(field: string, issue: ValidationIssue): string {
       return issue.path.length === 1 ? `${said}.` : "Choose the permissions from the lists.";
     case "expiry":
       return "Choose an expiry from the list.";
+    case "grace":
+      return "Choose how long the old token keeps working from the list.";
     case "maxExpiryDays":
       return "Enter a whole number of days from 1 to 36500, or leave it empty for no maximum.";
     case "maxTokensPerOwner":

@@ -16,6 +16,7 @@ import {
   postedValues,
   type TokenFormValues,
 } from "./token-forms.js";
+import { rotateForm, rotateOptionsOf, rotationDone } from "./token-rotation.js";
 import { revokeConfirmation, secretPanel, tokenTable } from "./token-views.js";
 
 /** The status line the list shows after a change (a query flag: never anything secret). */
@@ -43,8 +44,9 @@ function sendAreaPage(
 }
 
 /**
- * The screens of one token area: the list (`GET`), create (`new`), edit (`{id}/edit`) and revoke
- * (`{id}/revoke`, a confirmation first). Returns false when the path is none of them.
+ * The screens of one token area: the list (`GET`), create (`new`), edit (`{id}/edit`), rotate
+ * (`{id}/rotate`, where tokens can be created) and revoke (`{id}/revoke`, a confirmation first).
+ * Returns false when the path is none of them.
  */
 export async function handleTokenArea(
   area: TokenArea,
@@ -65,6 +67,12 @@ export async function handleTokenArea(
     const token = await ownedToken(ui.tokens, area, first, screen.viewer);
     if (second === "edit") await editScreen(area, token, screen, ui);
     else await revokeScreen(area, token, screen, ui);
+    return true;
+  }
+  // Rotating creates a token: offered only where the viewer may create the owner's tokens.
+  if (rest.length === 2 && first !== undefined && second === "rotate" && area.canCreate) {
+    const token = await ownedToken(ui.tokens, area, first, screen.viewer);
+    await rotateScreen(area, token, screen, ui);
     return true;
   }
   return false;
@@ -173,6 +181,40 @@ async function revokeScreen(
   }
   await ui.tokens.revoke(token.id, actorOf(viewer));
   redirect(response, `${area.basePath}?done=revoked`);
+}
+
+async function rotateScreen(
+  area: TokenArea,
+  token: TokenView,
+  screen: ScreenRequest,
+  ui: UiContext,
+) {
+  const { viewer, form } = screen;
+  const policy = await ui.tokens.getPolicy();
+  const show = (values: Record<string, string>, errors: FormErrors, status: number) =>
+    sendAreaPage(
+      screen,
+      area,
+      status,
+      `Rotate ${token.name}`,
+      rotateForm(viewer, area, token, policy, values, errors),
+      "Rotate token",
+    );
+  if (form === null) return show({ grace: "0", expiry: "same" }, NO_ERRORS, 200);
+  const values = { grace: form.get("grace") ?? "", expiry: form.get("expiry") ?? "" };
+  try {
+    const rotated = await ui.tokens.rotate(token.id, rotateOptionsOf(values), actorOf(viewer));
+    // As at creation: the new secret is in this response only, on a page nobody stores.
+    sendAreaPage(
+      screen,
+      area,
+      200,
+      "Token rotated",
+      html`${rotationDone(rotated.previous)}${secretPanel(area, rotated.token, rotated.secret)}`,
+    );
+  } catch (error) {
+    show(values, formErrorsOf(error, area.holder), 422);
+  }
 }
 
 /** The token, when it belongs to the area's owner; another owner's token is "not found" here. */

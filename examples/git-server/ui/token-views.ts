@@ -20,6 +20,7 @@ const STATUS_LABEL = { active: "Active", expired: "Expired", revoked: "Revoked" 
  */
 type WithLifecycle = TokenView & {
   readonly revokedReason?: string | null;
+  readonly replacedBy?: string | null;
   readonly lastUsedIps?: readonly string[];
 };
 
@@ -47,7 +48,7 @@ function username(host: DemoHost, userId: string): string {
   return host.users.get(userId)?.username ?? userId;
 }
 
-/** The table of an area's tokens, with Edit and Revoke for the live ones. */
+/** The table of an area's tokens, with Edit, Rotate (where the viewer may create) and Revoke for the live ones. */
 export function tokenTable(area: TokenArea, page: TokenPage, host: DemoHost): Html {
   if (page.items.length === 0) {
     return html`<p class="empty">No tokens yet.</p>`;
@@ -57,6 +58,7 @@ export function tokenTable(area: TokenArea, page: TokenPage, host: DemoHost): Ht
       token.status === "revoked"
         ? ""
         : html`<a href="${area.basePath}/${token.id}/edit" aria-label="Edit ${token.name}">Edit</a>
+           ${area.canCreate && !(token as WithLifecycle).replacedBy ? html`<a href="${area.basePath}/${token.id}/rotate" aria-label="Rotate ${token.name}">Rotate</a>` : ""}
            <a href="${area.basePath}/${token.id}/revoke" class="danger" aria-label="Revoke ${token.name}">Revoke</a>`;
     return html`<tr>
       <th scope="row">${token.name}</th>
