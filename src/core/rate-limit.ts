@@ -15,6 +15,7 @@ export interface TokenBucketOptions {
  * as a `StoreUnavailableError`. A `RateLimiterPostgres` or `RateLimiterRedis` fits as it is.
  */
 export interface SharedRateLimiter {
+  /** Takes one request from `key`'s budget (patkit passes the token id). */
   consume(key: string): PromiseLike<unknown>;
 }
 
