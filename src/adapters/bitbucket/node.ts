@@ -68,19 +68,29 @@ function toFetchRequest(request: NodeListenerRequest): Request {
   const url = new URL(request.url ?? "/", `${scheme}://${host}`);
   const method = request.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
-  const iterator = request[Symbol.asyncIterator]();
+  // The body is read only when the handler reads it (no eager pull: highWaterMark 0). A body
+  // the handler never reads (a 401, 404 or 405 answered first) is then left untouched, and Node
+  // discards it after the answer. Once partly read (an eager first pull did that), Node no
+  // longer discards the rest, and a kept-alive connection could stall until a timeout resets it.
+  let iterator: AsyncIterator<Uint8Array | string> | undefined;
   const body = hasBody
-    ? new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          const { done, value } = await iterator.next();
-          if (done) controller.close();
-          else
-            controller.enqueue(typeof value === "string" ? new TextEncoder().encode(value) : value);
+    ? new ReadableStream<Uint8Array>(
+        {
+          async pull(controller) {
+            iterator ??= request[Symbol.asyncIterator]();
+            const { done, value } = await iterator.next();
+            if (done) controller.close();
+            else
+              controller.enqueue(
+                typeof value === "string" ? new TextEncoder().encode(value) : value,
+              );
+          },
+          async cancel() {
+            await iterator?.return?.();
+          },
         },
-        async cancel() {
-          await iterator.return?.();
-        },
-      })
+        { highWaterMark: 0 },
+      )
     : null;
   return new Request(url, {
     method,
