@@ -73,8 +73,10 @@ export async function bitbucketPagingCases(
 async function planNote(client: PostgresClient, start: number): Promise<string> {
   const { rows } = await client.query(
     `EXPLAIN (ANALYZE, FORMAT TEXT) SELECT id FROM "${PAGING_SCHEMA}".patkit_tokens AS t
-     WHERE owner_kind = 'project' AND project_id = 'p-bench' AND revoked_at IS NULL
+     WHERE owner_kind = 'project' AND project_id = 'p-bench'
+       AND (revoked_at IS NULL OR revoked_at > $1::timestamptz)
      ORDER BY t.created_at, t.id OFFSET ${start} LIMIT 26`,
+    [new Date()],
   );
   const plan = (rows as { "QUERY PLAN": string }[]).map((row) => row["QUERY PLAN"]);
   const scan = plan.find((line) => /Scan/.test(line))?.trim() ?? "?";

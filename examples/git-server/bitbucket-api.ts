@@ -14,6 +14,12 @@ export const MANAGEMENT_PREFIX = `${BITBUCKET_API_BASE}/latest`;
 export const POLICY_PATH = `${BITBUCKET_API_BASE}/patkit/policy`;
 
 /**
+ * patkit's extension: rotation. `POST ${ROTATE_PREFIX}/users/alice/{tokenId}/rotate` (or the
+ * project and repository forms) with `{ expiryDays?, graceSeconds? }`.
+ */
+export const ROTATE_PREFIX = `${BITBUCKET_API_BASE}/patkit`;
+
+/**
  * The demo's token management: `patkit/bitbucket`, with the demo host's users, projects and
  * repositories behind its resolvers. A user signs in with the demo password over Basic
  * (`curl -u alice:demo`), standing in for a real host's session; an access token signs in

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createManualClock, DAY_MS } from "patkit";
-import { MANAGEMENT_PREFIX } from "./bitbucket-api.js";
+import { MANAGEMENT_PREFIX, ROTATE_PREFIX } from "./bitbucket-api.js";
 import { DemoClient, isAuthenticationFailure, isForbidden } from "./demo-client.js";
 import { expiryMail } from "./expiry-mail.js";
 import type { GitRun } from "./git.js";
@@ -205,6 +205,29 @@ export async function runSelfTest(options: {
       );
       return bitbucketError(response, 400, "Expiry");
     });
+    await check(
+      "alice rotates her token (patkit's extension) and clones with the new secret; the old one works for the grace only",
+      async () => {
+        const rotated = await client.api(
+          "POST",
+          `${ROTATE_PREFIX}/users/alice/${alicePersonal.id}/rotate`,
+          { session: "alice" },
+          { graceSeconds: 60 },
+        );
+        const body = rotated.body as { id?: string; token?: string; previous?: { id?: string } };
+        if (rotated.status !== 200 || !body.token || body.previous?.id !== alicePersonal.id) {
+          return `rotating answered ${rotated.status} ${JSON.stringify(rotated.body)}`;
+        }
+        const fresh = server.cloneUrl(alpha, { username: "alice", password: body.token });
+        const cloned = expect(await client.clone(fresh, "alice-rotated-api"), true);
+        if (cloned !== true) return `the new secret: ${cloned}`;
+        const old = server.cloneUrl(alpha, { username: "alice", password: alicePersonal.secret });
+        const during = expect(await client.lsRemote(old), true);
+        if (during !== true) return `the old secret during the grace: ${during}`;
+        clock.advance(60_000);
+        return expect(await client.lsRemote(old), isAuthenticationFailure, refusedFor("revoked"));
+      },
+    );
 
     print("The screens, in Chromium:");
     if (!chromiumInstalled()) print(`  skip  ${CHROMIUM_MISSING}`);

@@ -291,7 +291,11 @@ export function createSqliteStore(db: Database.Database): TokenStore {
           where.push("(created_at, id) > (?, ?)");
           values.push(query.after.createdAt.getTime(), query.after.id);
         }
-        if (query.includeRevoked === false) where.push("revoked_at IS NULL");
+        if (query.notRevokedAt) {
+          // Not revoked at that instant: a revocation scheduled later (a grace period) lists.
+          where.push("(revoked_at IS NULL OR revoked_at > ?)");
+          values.push(query.notRevokedAt.getTime());
+        }
         const filter = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
         const rows = db
           .prepare(`SELECT * FROM tokens ${filter} ORDER BY created_at, id LIMIT ? OFFSET ?`)

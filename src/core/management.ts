@@ -28,7 +28,7 @@ import {
   updateInputSchema,
 } from "./schemas.js";
 import {
-  isLive,
+  isExpiredAt,
   isRevokedAt,
   type TokenPatch,
   type TokenRecord,
@@ -172,10 +172,13 @@ export function createManagement(context: ManagementContext) {
 
   async function list(input: ListTokensInput, actor: Actor): Promise<TokenPage> {
     const { owner, after, limit, offset, includeRevoked } = await listingRequest(input, actor);
+    const now = clock.now();
+    // Revoked means revoked now: a rotated token in its grace period still works, so it stays.
+    const notRevokedAt = includeRevoked ? undefined : now;
     const records = await call("list", () =>
-      store.list({ owner, after, offset, includeRevoked, limit: limit + 1 }),
+      store.list({ owner, after, offset, notRevokedAt, limit: limit + 1 }),
     );
-    return pageOf(records, limit, clock.now());
+    return pageOf(records, limit, now);
   }
 
   async function listNonCompliant(input: ListTokensInput, actor: Actor): Promise<TokenPage> {
@@ -185,13 +188,14 @@ export function createManagement(context: ManagementContext) {
     const found: TokenRecord[] = [];
     let skipped = 0;
     let position = after;
-    // Scans in listing order, keeping live tokens that a new token's rules would refuse.
+    // Scans in listing order, keeping working tokens that a new token's rules would refuse
+    // (a rotated token in its grace period works: it is listed until the grace ends).
     while (found.length <= limit) {
       const batch = await call("list", () =>
-        store.list({ owner, after: position, includeRevoked: false, limit: SCAN_BATCH }),
+        store.list({ owner, after: position, notRevokedAt: now, limit: SCAN_BATCH }),
       );
       for (const record of batch) {
-        if (!isLive(record, now) || isCompliant(record, policy)) continue;
+        if (isExpiredAt(record, now) || isCompliant(record, policy)) continue;
         if (skipped < offset) skipped++;
         else found.push(record);
         if (found.length > limit) break;

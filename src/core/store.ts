@@ -46,8 +46,12 @@ export interface ListQuery {
    * with an index skips there instead of handing every earlier record over.
    */
   readonly offset?: number;
-  /** `false` leaves out revoked records (a `revokedAt` is set); default `true`. */
-  readonly includeRevoked?: boolean;
+  /**
+   * Leaves out the records revoked at this instant (`revokedAt <= notRevokedAt`, see
+   * {@link isRevokedAt}). A revocation scheduled later (a rotated token in its grace period,
+   * which still works) does not leave a record out. Absent: revoked records are listed too.
+   */
+  readonly notRevokedAt?: Date;
   /** At most this many records (1 or more). */
   readonly limit: number;
 }
@@ -146,8 +150,9 @@ export interface TokenStore {
   findById(id: string): Awaitable<TokenRecord | null>;
 
   /**
-   * Records in ascending (createdAt, id) order, strictly after `after`, without revoked ones
-   * when `includeRevoked` is `false`, skipping the first `offset` of those, at most `limit`.
+   * Records in ascending (createdAt, id) order, strictly after `after`, without those revoked
+   * at `notRevokedAt` when it is given (`revokedAt` null or later than it stays), skipping the
+   * first `offset` of those, at most `limit`.
    */
   list(query: ListQuery): Awaitable<TokenRecord[]>;
 
@@ -338,7 +343,9 @@ export function ownerKey(owner: Owner): string {
 
 /**
  * True when the token counts toward its owner's limit at `now`: not revoked, not expired. A
- * token with a revocation scheduled (a rotated token in its grace period) no longer counts.
+ * token with a revocation scheduled (a rotated token in its grace period) no longer counts, on
+ * purpose: rotation never trips the limit. This is not "the token works" (see
+ * {@link isRevokedAt}, {@link isExpiredAt}): listings keep a token in its grace period.
  */
 export function isLive(record: Pick<TokenRecord, "expiresAt" | "revokedAt">, now: Date): boolean {
   return (
@@ -350,4 +357,9 @@ export function isLive(record: Pick<TokenRecord, "expiresAt" | "revokedAt">, now
 /** True when the record is revoked at `now`: a scheduled revocation counts from its instant. */
 export function isRevokedAt(record: Pick<TokenRecord, "revokedAt">, now: Date): boolean {
   return record.revokedAt !== null && record.revokedAt.getTime() <= now.getTime();
+}
+
+/** True when the record is expired at `now`: from the instant `expiresAt <= now`. */
+export function isExpiredAt(record: Pick<TokenRecord, "expiresAt">, now: Date): boolean {
+  return record.expiresAt !== null && record.expiresAt.getTime() <= now.getTime();
 }

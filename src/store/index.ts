@@ -19,6 +19,7 @@ export {
   type DueNotice,
   type DueNoticeQuery,
   type InsertLimit,
+  isExpiredAt,
   isLive,
   isRevokedAt,
   type ListPosition,

@@ -16,7 +16,7 @@ const LOOKALIKE_OWNERS: readonly Owner[] = [
   { kind: "project", projectId: 'a:"b' },
 ];
 
-/** list: order, owners, pagination with an exclusive `after` or an offset, limits, revoked records left out. */
+/** list: order, owners, pagination with an exclusive `after` or an offset, limits, records revoked at an instant left out. */
 export function defineListTests(context: SuiteContext): void {
   async function insertAll(records: readonly TokenRecord[]): Promise<void> {
     for (const record of records) {
@@ -160,7 +160,7 @@ export function defineListTests(context: SuiteContext): void {
       ]);
     });
 
-    it("leaves out revoked records when `includeRevoked` is false, before the offset counts", async () => {
+    it("leaves out records revoked at `notRevokedAt`, before the offset counts", async () => {
       const owner: Owner = { kind: "project", projectId: "revoking" };
       const records = [1, 2, 3, 4, 5].map((ms) =>
         createTestRecord({ id: `r${ms}`, owner, createdAt: testInstant(ms) }),
@@ -175,21 +175,43 @@ export function defineListTests(context: SuiteContext): void {
         "r4",
         "r5",
       ]);
-      expect(ids(await context.store.list({ owner, includeRevoked: true, limit: 10 }))).toEqual([
-        "r1",
-        "r2",
-        "r3",
-        "r4",
-        "r5",
-      ]);
-      const live = await context.store.list({ owner, includeRevoked: false, limit: 10 });
+      const notRevokedAt = testInstant(20);
+      const live = await context.store.list({ owner, notRevokedAt, limit: 10 });
       expect(ids(live)).toEqual(["r2", "r4", "r5"]);
-      expect(
-        ids(await context.store.list({ owner, includeRevoked: false, offset: 1, limit: 1 })),
-      ).toEqual(["r4"]);
-      expect(
-        ids(await context.store.list({ includeRevoked: false, offset: 2, limit: 10 })),
-      ).toEqual(["r5"]);
+      expect(ids(await context.store.list({ owner, notRevokedAt, offset: 1, limit: 1 }))).toEqual([
+        "r4",
+      ]);
+      expect(ids(await context.store.list({ notRevokedAt, offset: 2, limit: 10 }))).toEqual(["r5"]);
+    });
+
+    it("lists a record whose revocation lies after `notRevokedAt` (a grace period), not one at or before it", async () => {
+      const owner: Owner = { kind: "repository", projectId: "grace", repositoryId: "r" };
+      const old = createTestRecord({ id: "g1", owner, createdAt: testInstant(1) });
+      const past = createTestRecord({ id: "g0", owner, createdAt: testInstant(0) });
+      await insertAll([past, old]);
+      await context.store.revoke("g0", testInstant(500));
+      const fresh = createTestRecord({
+        id: "g2",
+        owner,
+        createdAt: testInstant(1000),
+        replaces: "g1",
+      });
+      // The old token works until 1 ms after the instant asked about, then no longer.
+      await context.store.rotate({
+        id: "g1",
+        expectedVersion: 1,
+        revokeAt: testInstant(2001),
+        record: fresh,
+      });
+      const at = (ms: number) => ({ owner, notRevokedAt: testInstant(ms), limit: 10 });
+      expect(ids(await context.store.list(at(2000)))).toEqual(["g1", "g2"]);
+      expect(ids(await context.store.list({ ...at(2000), offset: 1 }))).toEqual(["g2"]);
+      expect(ids(await context.store.list(at(2001)))).toEqual(["g2"]);
+      expect(ids(await context.store.list(at(499)))).toEqual(["g0", "g1", "g2"]);
+      expect(ids(await context.store.list(at(500)))).toEqual(["g1", "g2"]);
+      expect(ids(await context.store.list({ notRevokedAt: testInstant(2000), limit: 10 }))).toEqual(
+        expect.arrayContaining(["g1", "g2"]),
+      );
     });
   });
 }

@@ -163,6 +163,23 @@ export function defineMaintenanceTests(context: SuiteContext): void {
       expect(await store().revokeUnused({ unusedSince, now, limit: 100 })).toEqual([]);
     });
 
+    it("leaves a rotated token in its grace period alone: no notice, no revocation as unused", async () => {
+      // Its end is set (a revocation after `now`): it works until then, but it was replaced.
+      const inGrace = expiringIn(days(2), {
+        createdAt: new Date(unusedSince.getTime() - days(1)),
+        revokedAt: new Date(now.getTime() + days(1)),
+        revokedReason: "rotated",
+        replacedBy: "the-new-one",
+        version: 2,
+      });
+      const live = expiringIn(days(2), { createdAt: new Date(unusedSince.getTime() - days(1)) });
+      await insertAll([inGrace, live]);
+      expect(await dueIds()).toEqual([live.id]);
+      const revoked = await store().revokeUnused({ unusedSince, now, limit: 100 });
+      expect(revoked.map((record) => record.id)).toEqual([live.id]);
+      expectSameRecord(await context.store.findById(inGrace.id), inGrace);
+    });
+
     it("revokes at most `limit`, and each token once under concurrent calls", async () => {
       const tokens = Array.from({ length: 12 }, () => createTestRecord());
       await insertAll(tokens);

@@ -107,6 +107,34 @@ describe("listing", () => {
     expect(live.items.map((t) => t.id)).toEqual([ids[2], ids[4], ids[5], ids[6]]);
   });
 
+  it("keeps a rotated token in its grace period when revoked tokens are left out, until the grace ends", async () => {
+    const { tokens, clock, ids } = await createMany(3);
+    clock.advance(1000); // the new token is created after the others
+    const rotated = await tokens.rotate(ids[0] as string, { graceSeconds: 60 }, alice);
+    const live = async (offset = 0) =>
+      (
+        await tokens.list({ owner: aliceOwner, includeRevoked: false, offset, limit: 100 }, alice)
+      ).items.map((t) => t.id);
+    clock.advance(59_999);
+    expect(await live()).toEqual([ids[0], ids[1], ids[2], rotated.token.id]);
+    expect(await live(3)).toEqual([rotated.token.id]);
+    clock.advance(1);
+    expect(await live()).toEqual([ids[1], ids[2], rotated.token.id]);
+    expect(await live(2)).toEqual([rotated.token.id]);
+  });
+
+  it("lists a non-compliant token that still works in its grace period as non-compliant, until the grace ends", async () => {
+    const { tokens, clock, ids } = await createMany(2);
+    await tokens.rotate(ids[0] as string, { graceSeconds: 60, expiryDays: 10 }, alice);
+    await tokens.setPolicy({ expiryRequired: true, maxExpiryDays: 30 }, root);
+    const nonCompliant = async () =>
+      (await tokens.listNonCompliant({ owner: aliceOwner }, alice)).items.map((t) => t.id);
+    clock.advance(59_999);
+    expect(await nonCompliant()).toEqual([ids[0], ids[1]]);
+    clock.advance(1);
+    expect(await nonCompliant()).toEqual([ids[1]]);
+  });
+
   it("rejects a negative, fractional or huge offset and a non-boolean includeRevoked", async () => {
     const { tokens } = await createMany(1);
     for (const offset of [-1, 1.5, 2 ** 31, Number.NaN]) {

@@ -287,9 +287,16 @@ describe("rotation", () => {
     expect(await e2e.server.tokens.verifyToken(newSecret)).toMatchObject({ ok: true });
     expect(await e2e.server.tokens.verifyToken(oldSecret)).toMatchObject({ ok: true });
 
-    // A token already rotated offers no second rotation, and refuses one.
+    // A token already rotated offers no second rotation, and refuses one. In its grace period
+    // it is active, says until when, and can be revoked but not edited.
     const list = await client.get("/account/tokens");
     expect(list.text).not.toContain(`href="/account/tokens/${old.id}/rotate"`);
+    expect(list.text).not.toContain(`href="/account/tokens/${old.id}/edit"`);
+    expect(list.text).toContain(`href="/account/tokens/${old.id}/revoke"`);
+    expect(list.text).toMatch(/Active<\/span> <span class="hint">\(rotated; works until <time/);
+    const edit = await client.get(`/account/tokens/${old.id}/edit`);
+    expect(edit.status).toBe(409);
+    expect(edit.text).toContain("A rotated token cannot be edited");
     const again = await client.post(`/account/tokens/${old.id}/rotate`, {
       grace: "0",
       expiry: "same",

@@ -19,7 +19,7 @@ const METHODS = ["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS"] as 
 /** Path segments a hostile client sends: encodings, dots, separators, NUL, long runs. */
 function segment(ids: readonly string[]): fc.Arbitrary<string> {
   return fc.oneof(
-    fc.constantFrom("alice", "PRJ", "alpha", "repos", "users", "projects", ...ids),
+    fc.constantFrom("alice", "PRJ", "alpha", "repos", "users", "projects", "rotate", ...ids),
     fc.constantFrom("..", ".", "%2e%2e", "%2F", "%00", "%", "%E0%A4%A", "a%2Fb", "~", ";", "%5C"),
     hostileString().map((text) => encodeURIComponent(text)),
     fc.string({ maxLength: 30 }).map((text) => text.replaceAll("/", "").replaceAll("?", "")),
@@ -133,6 +133,99 @@ describe("patkit/bitbucket on hostile requests", () => {
       const record = await api.harness.store.findById(ids[0] as string);
       const needles = secretNeedles(secret, record?.secretHash);
       expect(findLeaks(needles, [...logged, ...api.reported])).toEqual([]);
+      expect(api.reported).toEqual([]);
+    },
+    fuzzTimeout(),
+  );
+
+  it(
+    "rotate extension: hostile owners, ids, bodies and credentials get Bitbucket-shaped 4xx; only alice's own rotation shows a secret, the new one",
+    async () => {
+      const rotateBody = fc.oneof(
+        fc.constant(undefined),
+        fc.json(),
+        fc.string({ maxLength: 100 }),
+        fc
+          .record(
+            {
+              expiryDays: fc.oneof(fc.integer(), fc.double(), fc.constant(null), fc.anything()),
+              graceSeconds: fc.oneof(
+                fc.integer({ min: -10, max: 700_000 }),
+                fc.double(),
+                fc.anything(),
+              ),
+              name: fc.anything(),
+            },
+            { requiredKeys: [] },
+          )
+          .map((value) => JSON.stringify(value)),
+        fc.integer({ min: 17_000, max: 40_000 }).map((n) => `{"graceSeconds":${"1".repeat(n)}}`),
+      );
+      const owners = fc.constantFrom(
+        "users/alice",
+        "users/bob",
+        "users/nobody",
+        "projects/PRJ",
+        "projects/PRJ/repos/alpha",
+        "projects/NOPE/repos/alpha",
+        "users/..",
+        "users/%00",
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          owners,
+          fc.oneof(fc.constant("fresh"), segment(ids)),
+          rotateBody,
+          fc.constantFrom("application/json", "text/plain", ""),
+          fc.constantFrom(basic("alice"), basic("root"), basic("carol"), `Bearer ${secret}`, ""),
+          fc.constantFrom("POST", "POST", "GET", "PUT"),
+          async (owner, id, text, type, authorization, method) => {
+            // A fresh token of alice each run, so a valid rotation can succeed.
+            const fresh = await api.harness.tokens.create(
+              {
+                owner: { kind: "user", userId: "alice" },
+                name: "fuzzed",
+                permissions: ["REPO_READ"],
+              },
+              { userId: "alice" },
+            );
+            const tokenId = id === "fresh" ? fresh.token.id : id;
+            const path = `/rest/access-tokens/patkit/${owner}/${tokenId}/rotate`;
+            const headers: Record<string, string> = {};
+            if (type) headers["content-type"] = type;
+            if (authorization) headers.authorization = authorization;
+            const withBody = text !== undefined && method !== "GET";
+            const answer = await api.fetch(path, {
+              method,
+              headers,
+              ...(withBody && { body: text }),
+            });
+            const answerText = await answer.text();
+            logged.push(answerText);
+            expect(answer.status, path.slice(0, 100)).toBeLessThan(500);
+            expect(answerText).not.toMatch(/\n\s+at |node:internal|\.ts:\d/);
+            expect(answerText).not.toContain(secret);
+            expect(answerText).not.toContain(fresh.secret);
+            if (answer.status === 200) {
+              // Only alice, signed in, on her own token's path, by POST.
+              expect([owner, authorization, method]).toEqual([
+                "users/alice",
+                basic("alice"),
+                "POST",
+              ]);
+              const rotated = JSON.parse(answerText) as { token: string; previous: { id: string } };
+              expect((await api.harness.tokens.verifyToken(rotated.token)).ok).toBe(true);
+              expect(rotated.previous.id).toBe(tokenId);
+            } else if (
+              answer.status !== 431 &&
+              new URL(path, api.url).pathname.includes("/patkit/")
+            ) {
+              onlyError(JSON.parse(answerText));
+            }
+          },
+        ),
+        { numRuns: FUZZ_RUNS },
+      );
       expect(api.reported).toEqual([]);
     },
     fuzzTimeout(),

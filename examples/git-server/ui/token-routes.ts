@@ -17,7 +17,7 @@ import {
   type TokenFormValues,
 } from "./token-forms.js";
 import { rotateForm, rotateOptionsOf, rotationDone } from "./token-rotation.js";
-import { revokeConfirmation, secretPanel, tokenTable } from "./token-views.js";
+import { inGrace, revokeConfirmation, secretPanel, tokenTable } from "./token-views.js";
 
 /** The status line the list shows after a change (a query flag: never anything secret). */
 const DONE_MESSAGES: Readonly<Record<string, string>> = {
@@ -141,12 +141,12 @@ async function editScreen(area: TokenArea, token: TokenView, screen: ScreenReque
       editForm(viewer, area, token, policy, values, errors),
       "Edit token",
     );
-  if (token.status === "revoked") {
-    return show(
-      currentValues(token),
-      { fields: {}, form: "A revoked token cannot be edited." },
-      409,
-    );
+  if (token.status === "revoked" || inGrace(token)) {
+    const refusal =
+      token.status === "revoked"
+        ? "A revoked token cannot be edited."
+        : "A rotated token cannot be edited: edit the token that replaced it.";
+    return show(currentValues(token), { fields: {}, form: refusal }, 409);
   }
   if (form === null) return show(currentValues(token), NO_ERRORS, 200);
   const values = postedValues(form);

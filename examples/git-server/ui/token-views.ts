@@ -30,11 +30,23 @@ const REASON_LABEL: Readonly<Record<string, string>> = {
   unused: "unused",
 };
 
-/** A token's status as a badge: Active, Expired or Revoked (with why, when it was not by hand). */
+/**
+ * A token's status as a badge: Active, Expired or Revoked (with why, when it was not by hand).
+ * A rotated token in its grace period is active (it works) and says until when.
+ */
 export function statusBadge(token: TokenView): Html {
   const reason = (token as WithLifecycle).revokedReason;
   const why = token.status === "revoked" && reason ? REASON_LABEL[reason] : undefined;
-  return html`<span class="status status-${token.status}">${STATUS_LABEL[token.status]}</span>${why ? html` <span class="hint">(${why})</span>` : ""}`;
+  const badge = html`<span class="status status-${token.status}">${STATUS_LABEL[token.status]}</span>`;
+  if (inGrace(token)) {
+    return html`${badge} <span class="hint">(rotated; works until ${formatTime(token.revokedAt)})</span>`;
+  }
+  return html`${badge}${why ? html` <span class="hint">(${why})</span>` : ""}`;
+}
+
+/** True for a rotated token in its grace period: it still works, but its end is set. */
+export function inGrace(token: TokenView): boolean {
+  return token.status !== "revoked" && token.revokedAt !== null;
 }
 
 /** When a token last authenticated, and from which addresses (most recent first). */
@@ -54,11 +66,14 @@ export function tokenTable(area: TokenArea, page: TokenPage, host: DemoHost): Ht
     return html`<p class="empty">No tokens yet.</p>`;
   }
   const rows = page.items.map((token) => {
+    // A token in its grace period can only be revoked (ending the grace now): patkit refuses
+    // to edit or rotate it again.
+    const changeable = !inGrace(token);
     const actions =
       token.status === "revoked"
         ? ""
-        : html`<a href="${area.basePath}/${token.id}/edit" aria-label="Edit ${token.name}">Edit</a>
-           ${area.canCreate && !(token as WithLifecycle).replacedBy ? html`<a href="${area.basePath}/${token.id}/rotate" aria-label="Rotate ${token.name}">Rotate</a>` : ""}
+        : html`${changeable ? html`<a href="${area.basePath}/${token.id}/edit" aria-label="Edit ${token.name}">Edit</a>` : ""}
+           ${changeable && area.canCreate && !(token as WithLifecycle).replacedBy ? html`<a href="${area.basePath}/${token.id}/rotate" aria-label="Rotate ${token.name}">Rotate</a>` : ""}
            <a href="${area.basePath}/${token.id}/revoke" class="danger" aria-label="Revoke ${token.name}">Revoke</a>`;
     return html`<tr>
       <th scope="row">${token.name}</th>

@@ -8,7 +8,13 @@ import {
 } from "../../index.js";
 import { readJsonObject } from "./body.js";
 import { EXCEPTION_NAMES, errorResponse, patkitErrorResponse, unauthorized } from "./errors.js";
-import { type BitbucketAccessToken, type BitbucketPage, jsonResponse, tokenJson } from "./json.js";
+import {
+  type BitbucketAccessToken,
+  type BitbucketPage,
+  type BitbucketRotatedAccessToken,
+  jsonResponse,
+  tokenJson,
+} from "./json.js";
 import { type BitbucketApiOptions, checkOptions } from "./options.js";
 import { pagingOf } from "./paging.js";
 import { ALLOWED_METHODS, type OwnerPath, type Route, routeOf, sameOwner } from "./routes.js";
@@ -22,11 +28,16 @@ export type BitbucketApiHandler = (request: Request) => Promise<Response | null>
 /** The fields of Bitbucket's token request (`RestAccessTokenRequest`). */
 const TOKEN_REQUEST_FIELDS = ["name", "permissions", "expiryDays"] as const;
 
+/** The fields of the rotate extension's request (see `RotateTokenInput`). */
+const ROTATE_REQUEST_FIELDS = ["expiryDays", "graceSeconds"] as const;
+
 /**
  * Bitbucket Data Center's REST API for HTTP access tokens, as one Fetch handler: personal,
  * project and repository tokens under `{basePath}/1.0/` and `{basePath}/latest/`, answered as
  * Bitbucket answers them, so existing Bitbucket clients and scripts work unchanged. patkit's own
- * extensions live apart, under `{basePath}/patkit/` (the policy, for system admins).
+ * extensions live apart, under `{basePath}/patkit/`: the policy (`/patkit/policy`, changed by
+ * system admins) and rotation (`POST /patkit/users/{userSlug}/{tokenId}/rotate` and the project
+ * and repository forms).
  *
  * ```ts
  * const handle = createBitbucketApi({
@@ -67,6 +78,7 @@ export function createBitbucketApi(options: BitbucketApiOptions): BitbucketApiHa
     if (route.kind === "policy") return policy(request, actor);
     const owner = await resolveOwner(route.path);
     if (owner instanceof Response) return owner;
+    if (route.kind === "rotate") return rotate(request, owner, route.tokenId, actor);
     if (route.kind === "collection") {
       return request.method === "GET" ? list(url, owner, actor) : create(request, owner, actor);
     }
@@ -131,6 +143,35 @@ export function createBitbucketApi(options: BitbucketApiOptions): BitbucketApiHa
     return jsonResponse((await describe([updated]))[0]);
   }
 
+  async function rotate(
+    request: Request,
+    owner: Owner,
+    tokenId: string,
+    actor: Actor,
+  ): Promise<Response> {
+    // patkit's extension: Bitbucket has no rotation. tokens.rotate decides who may (whoever may
+    // create the token: 401 otherwise) and refuses a token already rotated (ConflictError: 409).
+    const body = await readJsonObject(request, ROTATE_REQUEST_FIELDS, true);
+    if (!body.ok) return body.response;
+    const token = await ownedToken(owner, tokenId, actor);
+    if (token instanceof Response) return token;
+    const rotated = await tokens.rotate(
+      token.id,
+      body.value as Parameters<typeof tokens.rotate>[1],
+      actor,
+    );
+    const [json, previous] = (await describe([rotated.token, rotated.previous])) as [
+      BitbucketAccessToken,
+      BitbucketAccessToken,
+    ];
+    const answer: BitbucketRotatedAccessToken = {
+      ...json,
+      token: rotated.secret,
+      previous: { ...previous, revokedDate: (rotated.previous.revokedAt as Date).getTime() },
+    };
+    return jsonResponse(answer);
+  }
+
   async function policy(request: Request, actor: Actor): Promise<Response> {
     // patkit's extension. Any signed-in user reads the policy (it bounds the tokens they may
     // create); system admins change it (tokens.setPolicy checks, answered 401 otherwise).
@@ -189,7 +230,8 @@ export function createBitbucketApi(options: BitbucketApiOptions): BitbucketApiHa
         error instanceof ValidationError;
       if (!unseen) throw error;
     }
-    if (token !== null && token.revokedAt === null && sameOwner(token.owner, owner)) return token;
+    // Revoked means revoked now: a rotated token in its grace period still works, so it is here.
+    if (token !== null && token.status !== "revoked" && sameOwner(token.owner, owner)) return token;
     await tokens.list({ owner, limit: 1 }, actor); // ForbiddenError (401) when not permitted
     return errorResponse(404, "No such access token", EXCEPTION_NAMES.noSuchToken);
   }

@@ -12,7 +12,12 @@
 export { MAX_BODY_BYTES } from "./body.js";
 export { type BitbucketErrorBody, type BitbucketErrorMessage, EXCEPTION_NAMES } from "./errors.js";
 export { type BitbucketApiHandler, createBitbucketApi } from "./handler.js";
-export type { BitbucketAccessToken, BitbucketPage, BitbucketRawAccessToken } from "./json.js";
+export type {
+  BitbucketAccessToken,
+  BitbucketPage,
+  BitbucketRawAccessToken,
+  BitbucketRotatedAccessToken,
+} from "./json.js";
 export { type NodeListenerRequest, type NodeListenerResponse, toNodeListener } from "./node.js";
 export {
   type BitbucketApiOptions,

@@ -24,6 +24,17 @@ export interface BitbucketRawAccessToken extends BitbucketAccessToken {
   readonly token: string;
 }
 
+/**
+ * The answer of patkit's rotate extension (Bitbucket has no rotation): the new token with its
+ * secret, shown this once, as Bitbucket's create answer, and the old token as it now stands.
+ */
+export interface BitbucketRotatedAccessToken extends BitbucketRawAccessToken {
+  readonly previous: BitbucketAccessToken & {
+    /** Epoch milliseconds: the old secret fails from this instant (the end of the grace period). */
+    readonly revokedDate: number;
+  };
+}
+
 /** One page of a listing, Bitbucket's paged shape. */
 export interface BitbucketPage<T> {
   readonly size: number;

@@ -3,7 +3,7 @@ import { type AccessTokens, type Actor, type Awaitable, ValidationError } from "
 /** The token calls the handler makes: an `AccessTokens` from `createAccessTokens` fits. */
 export type BitbucketApiTokens = Pick<
   AccessTokens,
-  "create" | "get" | "list" | "update" | "revoke" | "getPolicy" | "setPolicy"
+  "create" | "get" | "list" | "update" | "revoke" | "rotate" | "getPolicy" | "setPolicy"
 >;
 
 /** A repository as the host's `resolveRepository` finds it. */
@@ -57,6 +57,7 @@ const TOKEN_CALLS = [
   "list",
   "update",
   "revoke",
+  "rotate",
   "getPolicy",
   "setPolicy",
 ] as const;

@@ -15,8 +15,12 @@ export type Route =
   | { readonly kind: "token"; readonly path: OwnerPath; readonly tokenId: string }
   /** patkit's extension, `/patkit/policy`: the global policy (GET, PUT). */
   | { readonly kind: "policy" }
-  // Rotation (lifecycle work) will be another extension route here, under `/patkit/`, never
-  // under Bitbucket's own paths.
+  /**
+   * patkit's extension, `/patkit/users/{userSlug}/{tokenId}/rotate` and the project and
+   * repository forms: Bitbucket's token path under `/patkit/` (no version, like the policy),
+   * plus `/rotate`. Rotates the token (POST). Never under Bitbucket's own paths.
+   */
+  | { readonly kind: "rotate"; readonly path: OwnerPath; readonly tokenId: string }
   /** Under a prefix this handler owns, but no resource: answered 404. */
   | { readonly kind: "unknown" };
 
@@ -25,6 +29,7 @@ export const ALLOWED_METHODS: Readonly<Record<Exclude<Route["kind"], "unknown">,
   collection: "GET, PUT",
   token: "GET, POST, DELETE",
   policy: "GET, PUT",
+  rotate: "POST",
 };
 
 /** Longer keys, slugs or ids exist nowhere; they are answered 404 without asking the host. */
@@ -37,7 +42,8 @@ const UNSAFE_SEGMENT = /[\u0000-\u001f\u007f/\\]/;
 
 /**
  * The route of `pathname` (as sent, percent-encoded), or `null` when it is not under one of
- * the handler's prefixes: `{basePath}/1.0/`, `{basePath}/latest/` and `{basePath}/patkit/`.
+ * the handler's prefixes: `{basePath}/1.0/`, `{basePath}/latest/` and `{basePath}/patkit/`
+ * (patkit's extensions: `policy`, and `.../{tokenId}/rotate` under Bitbucket's token paths).
  */
 export function routeOf(pathname: string, basePath: string): Route | null {
   if (!pathname.startsWith(`${basePath}/`)) return null;
@@ -47,10 +53,18 @@ export function routeOf(pathname: string, basePath: string): Route | null {
   const segments = raw.slice(1).map(decodeSegment);
   if (segments.some((segment) => segment === null)) return { kind: "unknown" };
   const parts = segments as string[];
-  if (prefix === "patkit") {
-    return parts.length === 1 && parts[0] === "policy" ? { kind: "policy" } : { kind: "unknown" };
-  }
+  if (prefix === "patkit") return extensionRoute(parts);
   return bitbucketRoute(parts);
+}
+
+/** The routes of patkit's extensions, under `{basePath}/patkit/`. */
+function extensionRoute(parts: readonly string[]): Route {
+  if (parts.length === 1 && parts[0] === "policy") return { kind: "policy" };
+  if (parts.length < 2 || parts[parts.length - 1] !== "rotate") return { kind: "unknown" };
+  const token = bitbucketRoute(parts.slice(0, -1));
+  return token.kind === "token"
+    ? { kind: "rotate", path: token.path, tokenId: token.tokenId }
+    : { kind: "unknown" };
 }
 
 function bitbucketRoute(parts: readonly string[]): Route {

@@ -118,12 +118,12 @@ export function createMemoryStore(): MemoryStore {
         : [...records.values()];
       const after = query.after;
       const offset = query.offset ?? 0;
-      const withRevoked = query.includeRevoked !== false;
+      const { notRevokedAt } = query;
       return candidates
         .filter(
           (record) =>
             (!after || comparePosition(record, after) > 0) &&
-            (withRevoked || record.revokedAt === null),
+            (notRevokedAt === undefined || !isRevokedAt(record, notRevokedAt)),
         )
         .sort(comparePosition)
         .slice(offset, offset + query.limit)

@@ -186,12 +186,12 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       const values: unknown[] = query.owner ? ownerColumns(query.owner).filter(isString) : [];
       if (query.after)
         values.push(timestamp(query.after.createdAt, "after.createdAt"), query.after.id);
+      const notRevoked = query.notRevokedAt !== undefined;
+      if (query.notRevokedAt !== undefined) {
+        values.push(timestamp(query.notRevokedAt, "notRevokedAt"));
+      }
       values.push(query.offset ?? 0, query.limit);
-      const text = queries.list(
-        query.owner?.kind ?? "all",
-        query.after !== undefined,
-        query.includeRevoked !== false,
-      );
+      const text = queries.list(query.owner?.kind ?? "all", query.after !== undefined, notRevoked);
       const rows = await run(text, values, { operation: "list" });
       return rows.map(recordFromRow);
     },
@@ -431,8 +431,8 @@ function createQueries(names: SqlNames) {
      * OFFSET skips index entries. ORDER BY names the table's columns: the bare names would be
      * the selected epoch-millisecond aliases, which no index serves (a sort of every match).
      */
-    list(scope: ListScope, hasAfter: boolean, withRevoked: boolean): string {
-      const key = `${scope}:${hasAfter}:${withRevoked}`;
+    list(scope: ListScope, hasAfter: boolean, notRevoked: boolean): string {
+      const key = `${scope}:${hasAfter}:${notRevoked}`;
       let text = listQueries.get(key);
       if (text === undefined) {
         const filters = [...ownerFilters[scope]];
@@ -441,7 +441,11 @@ function createQueries(names: SqlNames) {
           filters.push(`(created_at, id) > ($${next}::timestamptz, $${next + 1})`);
           next += 2;
         }
-        if (!withRevoked) filters.push("revoked_at IS NULL");
+        if (notRevoked) {
+          // Not revoked at that instant: a revocation scheduled later (a grace period) lists.
+          filters.push(`(revoked_at IS NULL OR revoked_at > $${next}::timestamptz)`);
+          next += 1;
+        }
         const where = filters.length > 0 ? ` WHERE ${filters.join(" AND ")}` : "";
         text = `SELECT ${RECORD_COLUMNS} FROM ${tokens} AS t${where}
           ORDER BY t.created_at, t.id OFFSET $${next} LIMIT $${next + 1}`;
