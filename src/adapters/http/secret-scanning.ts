@@ -1,4 +1,9 @@
-import { type AccessTokens, type Awaitable, StoreUnavailableError } from "../../index.js";
+import {
+  type AccessTokens,
+  type Awaitable,
+  StoreUnavailableError,
+  ValidationError,
+} from "../../index.js";
 
 /** One of GitHub's public keys for signing secret-scanning alerts (from `/meta/public_keys/secret_scanning`). */
 export interface SecretScanningPublicKey {
@@ -37,7 +42,8 @@ const CONCURRENCY = 16;
  * It checks the signature (ECDSA P-256 / SHA-256 over the raw body, base64 DER in
  * `Github-Public-Key-Signature`, key named by `Github-Public-Key-Identifier`) with WebCrypto
  * before it parses anything, revokes the live tokens among the reported strings (reason
- * `leaked`, with each match's `source` and `url` in the event) and answers GitHub's feedback:
+ * `leaked`, with each match's `source` and `url` in the event, left out when `revokeLeaked`
+ * refuses them: over 2048 characters, say) and answers GitHub's feedback:
  * `true_positive` for a string that is a stored token's secret, else `false_positive`.
  *
  * Answers: 200 with the feedback; 401 for a missing or unknown key id or a bad signature
@@ -91,11 +97,7 @@ export function createSecretScanningHandler(
     const feedback: { token_raw: string; token_type: string; label: string }[] = [];
     for (let start = 0; start < matches.length; start += CONCURRENCY) {
       const batch = matches.slice(start, start + CONCURRENCY);
-      const results = await Promise.all(
-        batch.map((match) =>
-          options.tokens.revokeLeaked([match.token], { source: match.source, url: match.url }),
-        ),
-      );
+      const results = await Promise.all(batch.map(revoke));
       batch.forEach((match, index) => {
         feedback.push({
           token_raw: match.token,
@@ -105,6 +107,19 @@ export function createSecretScanningHandler(
       });
     }
     return feedback;
+  }
+
+  // The report only annotates the event: one revokeLeaked refuses (a url over its length limit,
+  // a NUL in the source) must not keep a leaked token alive, so the token goes without it.
+  function revoke(match: ReportedMatch) {
+    const report = { source: match.source, url: match.url };
+    return options.tokens.revokeLeaked([match.token], report).catch((error: unknown) => {
+      const aboutReport =
+        error instanceof ValidationError &&
+        error.fields.every((field) => field.startsWith("report"));
+      if (!aboutReport) throw error;
+      return options.tokens.revokeLeaked([match.token]);
+    });
   }
 }
 
