@@ -91,8 +91,8 @@ const optionsSchema = z.strictObject({
       maxWatchRetryDelayMs: z.optional(positive),
     }),
   ),
-  // Its thresholds are checked where they are read (expiry-notices.ts); here only the key.
-  expiryNotices: z.optional(z.unknown()),
+  // Its thresholds are checked where they are read (expiry-notices.ts); here only the keys.
+  expiryNotices: z.optional(z.strictObject({ days: z.unknown() })),
   rateLimit: z.optional(rateLimit),
 });
 

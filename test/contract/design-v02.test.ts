@@ -422,6 +422,23 @@ describe("v0.2 contract: verify options, rate limits and notices (memory store)"
     await tokens.close();
   });
 
+  it("expiryNotices: { days } and nothing else (a misspelled key is refused, not ignored)", () => {
+    const access = { hasPermission: () => true, isSystemAdmin: () => false };
+    const error = (() => {
+      try {
+        createAccessTokens({
+          store: createMemoryStore(),
+          access,
+          expiryNotices: { days: [7], dayz: [1] } as never,
+        });
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).fields).toEqual(["expiryNotices.dayz"]);
+  });
+
   it("expiryNotices: days [] sends neither token.expiring nor token.expired; several due thresholds send only the smallest", async () => {
     const clock = createManualClock("2026-03-01T00:00:00.000Z");
     const store = createMemoryStore();
