@@ -19,6 +19,7 @@ import { createSigner } from "../support/github-signer.js";
 import { alice, aliceOwner, bob, createHarness, projectP, repoP1, root } from "../support/host.js";
 import { harnessPerTest } from "../support/per-test.js";
 import { useStoreTargets } from "../support/stores.js";
+import { withOtherSecret } from "../support/token-strings.js";
 
 // The sentences of DESIGN.md "Next capabilities: contract (v0.2)" that the feature suites do not
 // pin down exactly, each checked through the public entry points as a user imports them.
@@ -163,6 +164,21 @@ for (const target of targets) {
       expect(renewed.previous.replacedBy).toBe(renewed.token.id);
       const again = await tokens.rotate(old.token.id, {}, alice).catch((e: unknown) => e);
       expect(again).toBeInstanceOf(ConflictError);
+    });
+
+    it("rotate: of two rotations of one token at the same moment, one wins and the other is a ConflictError", async () => {
+      const { tokens } = harness;
+      const old = await personal();
+      const outcomes = await Promise.allSettled([
+        tokens.rotate(old.token.id, { graceSeconds: 60 }, alice),
+        tokens.rotate(old.token.id, { graceSeconds: 60 }, alice),
+      ]);
+      const won = outcomes.filter((outcome) => outcome.status === "fulfilled");
+      const lost = outcomes.filter((outcome) => outcome.status === "rejected");
+      expect(won).toHaveLength(1);
+      expect(lost.map((outcome) => outcome.reason)).toEqual([expect.any(ConflictError)]);
+      const page = await tokens.list({ owner: aliceOwner }, alice);
+      expect(page.items).toHaveLength(2);
     });
 
     it("revoking during the grace (by hand) ends it now: token.revoked { type, at, actor, token, reason }", async () => {
@@ -518,6 +534,15 @@ describe("v0.2 contract: patkit/http secret scanning", () => {
     expect(await tokens.verifyToken(graced.secret)).toMatchObject({ reason: "revoked" });
     expect((await tokens.get(graced.token.id, alice)).revokedReason).toBe("leaked");
     expect((await tokens.get(expired.token.id, alice)).revokedReason).toBeNull();
+    // A token's id with another secret is nobody's token.
+    const forged = withOtherSecret(graced.secret, "A".repeat(43));
+    const probe = await alert(
+      tokens,
+      JSON.stringify([{ token: forged, type: "patkit", url: "u", source: "s" }]),
+    );
+    expect(await probe.json()).toEqual([
+      { token_raw: forged, token_type: "patkit", label: "false_positive" },
+    ]);
   });
 
   it("revokes and answers 200 whatever the report's url and source hold (too long, NUL)", async () => {
