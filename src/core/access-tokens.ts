@@ -1,4 +1,5 @@
 import { createAuthorization } from "./authorization.js";
+import type { ParsedAuthorization } from "./authorization-header.js";
 import {
   DEFAULT_MAX_WATCH_RETRY_DELAY_MS,
   DEFAULT_WATCH_RETRY_DELAY_MS,
@@ -171,7 +172,11 @@ export interface AccessTokens {
   ): Promise<VerifyResult>;
   /**
    * Verifies an `Authorization` header: `Bearer <token>` for every token, or `Basic` with a
-   * personal token as the password and its owner's username.
+   * personal token as the password and its owner's username. Also takes the header already
+   * parsed by `parseAuthorization` (what `patkit/http` passes), so it is read only once.
+   * Besides `verifyToken`'s reasons: `malformed` for no header or a garbled one,
+   * `unsupported_scheme` for another scheme (e.g. Digest), `wrong_scheme` for a project or
+   * repository token over Basic, `wrong_username` for a personal token with another username.
    *
    * @example
    * ```ts
@@ -188,7 +193,7 @@ export interface AccessTokens {
    * ```
    */
   authenticate(
-    authorizationHeader: string | null | undefined,
+    authorizationHeader: string | ParsedAuthorization | null | undefined,
     requirement?: Requirement | null,
     options?: VerifyOptions | null,
   ): Promise<VerifyResult>;

@@ -1,4 +1,4 @@
-import { parseAuthorization } from "./authorization-header.js";
+import { type ParsedAuthorization, parseAuthorization } from "./authorization-header.js";
 import type { Clock } from "./clock.js";
 import { ValidationError } from "./errors.js";
 import { constantTimeEqual, type SecretHasher } from "./hashing.js";
@@ -55,6 +55,8 @@ const FAILURES: Readonly<Record<VerifyFailureReason, VerifyResult>> = Object.fre
   insufficient_permission: Object.freeze({ ok: false, reason: "insufficient_permission" }),
   inactive_owner: Object.freeze({ ok: false, reason: "inactive_owner" }),
   wrong_scheme: Object.freeze({ ok: false, reason: "wrong_scheme" }),
+  wrong_username: Object.freeze({ ok: false, reason: "wrong_username" }),
+  unsupported_scheme: Object.freeze({ ok: false, reason: "unsupported_scheme" }),
   rate_limited: Object.freeze({ ok: false, reason: "rate_limited" }),
 });
 
@@ -90,26 +92,36 @@ export function createVerifier(context: VerificationContext) {
   }
 
   function authenticate(
-    header: unknown,
+    authorization: unknown,
     requirement?: Requirement | null,
     options?: VerifyOptions | null,
   ): Promise<VerifyResult> {
     try {
       if (requirement != null) checkRequirement(requirement);
-      const credential = parseAuthorization(header);
-      if (!credential.ok)
-        return Promise.resolve(
-          FAILURES[credential.reason === "unsupported_scheme" ? "wrong_scheme" : "malformed"],
-        );
+      // patkit/http hands over the credential it already parsed; a string is parsed here.
+      const credential =
+        typeof authorization === "object" && authorization !== null
+          ? (authorization as ParsedAuthorization)
+          : parseAuthorization(authorization);
       const required = requirement ?? undefined;
       const clientIp = options?.clientIp;
-      if (credential.scheme === "bearer")
-        return verifyCredential(credential.token, BEARER, required, clientIp);
-      return verifyCredential(
-        credential.password,
-        { kind: "basic", username: credential.username },
-        required,
-        clientIp,
+      if (credential.ok === true) {
+        if (credential.scheme === "bearer")
+          return verifyCredential(credential.token, BEARER, required, clientIp);
+        if (credential.scheme === "basic")
+          return verifyCredential(
+            credential.password,
+            { kind: "basic", username: credential.username },
+            required,
+            clientIp,
+          );
+      }
+      return Promise.resolve(
+        FAILURES[
+          (credential as { reason?: unknown }).reason === "unsupported_scheme"
+            ? "unsupported_scheme"
+            : "malformed"
+        ],
       );
     } catch (error) {
       return Promise.reject(error);
@@ -159,7 +171,7 @@ export function createVerifier(context: VerificationContext) {
     if (scheme.kind === "basic") {
       if (owner.kind !== "user") return failure("wrong_scheme", record);
       const username = access.usernameOf ? await access.usernameOf(owner.userId) : owner.userId;
-      if (username !== scheme.username) return FAILURES.unknown;
+      if (username !== scheme.username) return failure("wrong_username", record);
     }
     if (owner.kind === "user" && access.isActiveUser) {
       const active = access.isActiveUser(owner.userId);

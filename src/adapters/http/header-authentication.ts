@@ -137,20 +137,14 @@ export async function authenticateWith<R>(
   request: R,
 ): Promise<HttpAuthResult> {
   const parsed = parseAuthorization(header);
-  if (!parsed.ok) {
-    const reason =
-      parsed.reason === "missing"
-        ? "missing_credentials"
-        : parsed.reason === "unsupported_scheme"
-          ? "unsupported_scheme"
-          : "malformed_header";
-    return reject(createRejection(reason, prepared.challenges), prepared, request);
-  }
+  if (!parsed.ok)
+    return reject(createRejection(parsed.reason, prepared.challenges), prepared, request);
   let result: Awaited<ReturnType<AccessTokens["authenticate"]>>;
   try {
     const clientIp = prepared.clientIp?.(request);
+    // The credential as parsed above: the core does not read the header again.
     result = await tokens.authenticate(
-      header as string,
+      parsed,
       requirement ?? null,
       typeof clientIp === "string" ? { clientIp } : undefined,
     );

@@ -11,6 +11,7 @@
  * @module patkit/http
  */
 export {
+  type AuthorizationCredential,
   type AuthorizationProblem,
   type BasicCredential,
   type BearerCredential,
