@@ -33,7 +33,6 @@ import type { VerifyOptions, VerifyResult } from "./results.js";
 import { createReuseDetector } from "./reuse-detection.js";
 import { createRotation, type RotatedToken, type RotateTokenInput } from "./rotation.js";
 import type { TokenStore } from "./store.js";
-import { callStore } from "./store-calls.js";
 import { DEFAULT_TOKEN_PREFIX } from "./token-format.js";
 import type { Actor, Policy, Requirement, TokenView } from "./types.js";
 import {
@@ -254,7 +253,6 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const recorder = createLastAuthenticatedRecorder({
     store,
     intervalMs: options.lastAuthenticatedIntervalMs ?? 60_000,
-    call: callStore,
     report: (error) => hooks.report(error, { source: "lastAuthenticated" }),
   });
   const cache = options.cache ? createVerificationCache(options.cache) : undefined;
@@ -273,7 +271,6 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     clock,
     hasher,
     prefix,
-    call: callStore,
     hooks,
     rules: createAuthorization(access),
     lookup,
@@ -284,7 +281,6 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const maintenance = createMaintenance({
     store,
     clock,
-    call: callStore,
     hooks,
     lookup,
     noticeDays,
@@ -293,7 +289,6 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const userData = createUserData({
     store,
     clock,
-    call: callStore,
     hooks,
     rules: createAuthorization(access),
     lookup,
@@ -304,7 +299,6 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     access,
     hasher,
     prefix,
-    call: callStore,
     lookup,
     recordAuthentication: recorder.record,
     report: (error) => hooks.report(error, { source: "rehash" }),

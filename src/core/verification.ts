@@ -15,7 +15,7 @@ import type {
   VerifySuccess,
 } from "./results.js";
 import type { TokenRecord, TokenStore } from "./store.js";
-import { asStoreError, type StoreCaller } from "./store-calls.js";
+import { asStoreError, callStore } from "./store-calls.js";
 import { parseTokenId, TOKEN_ID_LENGTH, TOKEN_SECRET_LENGTH } from "./token-format.js";
 import type { Awaitable, Permission, Requirement, Resource, TokenView } from "./types.js";
 import { toView, toViewOwning } from "./view.js";
@@ -27,7 +27,6 @@ export interface VerificationContext {
   readonly access: HostAccess;
   readonly hasher: SecretHasher;
   readonly prefix: string;
-  readonly call: StoreCaller;
   /** Finds records, through the verification cache when there is one. */
   readonly lookup: RecordLookup;
   readonly recordAuthentication: (
@@ -213,10 +212,9 @@ export function createVerifier(context: VerificationContext) {
   }
 
   function rehash(record: TokenRecord, secretHash: Uint8Array): void {
-    context
-      .call("updateIfVersion", () =>
-        store.updateIfVersion(record.id, record.version, { secretHash }),
-      )
+    callStore("updateIfVersion", () =>
+      store.updateIfVersion(record.id, record.version, { secretHash }),
+    )
       // Like any change through this instance: a cached record with the old hash must go, also
       // when the answer was lost (the write may have committed).
       .then(

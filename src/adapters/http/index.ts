@@ -25,7 +25,6 @@ export {
   type ExpressMiddlewareOptions,
   type ExpressRequestLike,
   type ExpressResponseLike,
-  type PatkitAuth,
 } from "./express.js";
 export {
   createFastifyHook,
@@ -53,6 +52,7 @@ export {
   type HttpAuthOptions,
   type HttpAuthResult,
   type HttpAuthSuccess,
+  type PatkitAuth,
   type RequirementSource,
   type TokenAuthenticator,
 } from "./header-authentication.js";

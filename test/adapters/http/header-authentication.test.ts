@@ -6,6 +6,7 @@ import {
 } from "patkit";
 import {
   authenticateHeader,
+  type HttpAuthResult,
   type HttpRejection,
   parseAuthorization,
   type TokenAuthenticator,
@@ -27,7 +28,7 @@ beforeEach(async () => {
   fx = await createHttpFixture();
 });
 
-function rejected(result: Awaited<ReturnType<typeof authenticateHeader>>): HttpRejection {
+function rejected(result: HttpAuthResult): HttpRejection {
   if (result.ok) throw new Error("expected a rejection");
   return result;
 }
