@@ -18,7 +18,7 @@ import type { TokenRecord, TokenStore } from "./store.js";
 import { asStoreError, callStore } from "./store-calls.js";
 import { parseTokenId, TOKEN_ID_LENGTH, TOKEN_SECRET_LENGTH } from "./token-format.js";
 import type { Awaitable, Permission, Requirement, Resource, TokenView } from "./types.js";
-import { toView, toViewOwning } from "./view.js";
+import { toView } from "./view.js";
 
 /** What the verify path needs from `createAccessTokens`. */
 export interface VerificationContext {
@@ -68,7 +68,6 @@ const ABSENT_HASH = new Uint8Array(32);
  */
 export function createVerifier(context: VerificationContext) {
   const { store, clock, access, hasher, prefix } = context;
-  const ownsRecords = context.lookup.ownsRecords;
 
   const rateLimit = context.rateLimit;
 
@@ -192,7 +191,8 @@ export function createVerifier(context: VerificationContext) {
       if (!(typeof allowed === "boolean" ? allowed : await allowed))
         return failure("insufficient_permission", record);
     }
-    const token = ownsRecords ? toViewOwning(record, now) : toView(record, now);
+    // Always a copy: a record may be the cache's, and Dates and byte arrays cannot be frozen.
+    const token = toView(record, now);
     return new Verified(token, principalOf(record, token.permissions));
   }
 
