@@ -3,8 +3,13 @@
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
-/** The most the bundle may weigh, gzipped (DESIGN.md's target: 20 KB). */
-export const BUNDLE_LIMIT_BYTES = 20 * 1024;
+/**
+ * The most the bundle may weigh, gzipped. v0.1's surface fit the 20 KB target (19.7 KB); v0.2 put
+ * rotation, leaked tokens, client addresses, rate limits, maintenance and a user's data on the
+ * same object (25.3 KB), so the budget is 27 KB: it still fails on any unplanned growth.
+ * docs/benchmarks.md, "Cold start and bundle size", has the breakdown.
+ */
+export const BUNDLE_LIMIT_BYTES = 27 * 1024;
 
 /** What the bundle holds: the service and the memory store, imported as users do. */
 const ENTRY = `export { createAccessTokens } from "patkit";

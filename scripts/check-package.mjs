@@ -1,6 +1,6 @@
 // Packs patkit as npm would publish it, lints the tarball (publint, arethetypeswrong), checks
 // what it contains, runs README's quick start against it in a fresh project, as ESM and CJS, and
-// fails when the core's bundle (createAccessTokens + createMemoryStore) grows past 20 KB gzipped.
+// fails when the core's bundle (createAccessTokens + createMemoryStore) grows past its budget (scripts/bundle-size.mjs).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

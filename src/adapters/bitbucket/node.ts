@@ -38,9 +38,10 @@ async function respond(
   response: NodeListenerResponse,
   next: (() => void) | undefined,
 ): Promise<void> {
+  const incoming = toFetchRequest(request);
   let answer: Response | null;
   try {
-    answer = await handle(toFetchRequest(request));
+    answer = await handle(incoming.request);
   } catch {
     // The handler answers every failure itself; this is a request Fetch cannot represent.
     answer = new Response(null, { status: 400 });
@@ -53,10 +54,17 @@ async function respond(
   answer.headers.forEach((value, name) => {
     response.setHeader(name, value);
   });
+  // A body read only in part (over the cap) leaves bytes on the connection that no one will
+  // read: close it after this answer rather than let the client send its next request there.
+  // A body never touched is drained by Node itself once the answer is sent.
+  if (incoming.partlyRead()) response.setHeader("Connection", "close");
   response.end(new Uint8Array(await answer.arrayBuffer()));
 }
 
-function toFetchRequest(request: NodeListenerRequest): Request {
+function toFetchRequest(request: NodeListenerRequest): {
+  request: Request;
+  partlyRead: () => boolean;
+} {
   const headers = new Headers();
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined) continue;
@@ -68,24 +76,34 @@ function toFetchRequest(request: NodeListenerRequest): Request {
   const url = new URL(request.url ?? "/", `${scheme}://${host}`);
   const method = request.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
-  const iterator = request[Symbol.asyncIterator]();
+  // Opened on the first read only, so that a body the handler never reads stays Node's to drain.
+  let iterator: AsyncIterator<Uint8Array | string> | undefined;
+  let finished = false;
   const body = hasBody
-    ? new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          const { done, value } = await iterator.next();
-          if (done) controller.close();
-          else
-            controller.enqueue(typeof value === "string" ? new TextEncoder().encode(value) : value);
+    ? new ReadableStream<Uint8Array>(
+        {
+          async pull(controller) {
+            iterator ??= request[Symbol.asyncIterator]();
+            const { done, value } = await iterator.next();
+            if (done) {
+              finished = true;
+              controller.close();
+            } else
+              controller.enqueue(
+                typeof value === "string" ? new TextEncoder().encode(value) : value,
+              );
+          },
         },
-        async cancel() {
-          await iterator.return?.();
-        },
-      })
+        { highWaterMark: 0 },
+      )
     : null;
-  return new Request(url, {
-    method,
-    headers,
-    body,
-    ...(body && { duplex: "half" }),
-  } as RequestInit);
+  return {
+    request: new Request(url, {
+      method,
+      headers,
+      body,
+      ...(body && { duplex: "half" }),
+    } as RequestInit),
+    partlyRead: () => iterator !== undefined && !finished,
+  };
 }

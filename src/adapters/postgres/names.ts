@@ -98,3 +98,20 @@ export function sqlNames(options: SchemaOptions = {}): SqlNames {
     ownerLockKey: `patkit.owner:${schema}.${tablePrefix}`,
   };
 }
+
+/**
+ * The name of a prepared statement for `names`: readable when it fits in 63 bytes, otherwise
+ * its start and a hash of the whole, so that two long schema names sharing their first 63 bytes
+ * never share (and clash over) one statement on a connection.
+ */
+export function statementName(base: string, names: SqlNames): string {
+  const full = `${base}.${names.schema}.${names.tablePrefix}`;
+  if (new TextEncoder().encode(full).length <= MAX_IDENTIFIER_BYTES) return full;
+  // FNV-1a, 32 bits, twice (forward and backward): 16 hex digits, ample for a few schemas.
+  const hash = (text: string) => {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    return (h >>> 0).toString(16).padStart(8, "0");
+  };
+  return `${base}.${hash(full)}${hash([...full].reverse().join(""))}`;
+}

@@ -34,7 +34,7 @@ import {
   toPatkitError,
 } from "./errors.js";
 import { createMaintenanceQueries } from "./maintenance-queries.js";
-import { type SchemaOptions, type SqlNames, sqlNames } from "./names.js";
+import { type SchemaOptions, type SqlNames, sqlNames, statementName } from "./names.js";
 import { createNotifications } from "./notifications.js";
 import { pgliteLookup } from "./pglite-lookup.js";
 import { leadingValues, RECORD_COLUMNS, recordFromRow, timestamp, toHex } from "./rows.js";
@@ -103,7 +103,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     options.namedStatements === false ? null : pgliteLookup(client, queries.findById);
   const namedStatements =
     preparedOnPGlite === null && (options.namedStatements ?? takesNamedStatements(client));
-  const findByIdName = `patkit_find_by_id.${names.schema}.${names.tablePrefix}`;
+  const findByIdName = statementName("patkit_find_by_id", names);
 
   // Every write is one statement in a transaction of its own, so one that lost a serialization
   // conflict (REPEATABLE READ or SERIALIZABLE as the session's default) changed nothing and can

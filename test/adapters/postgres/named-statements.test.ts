@@ -1,8 +1,8 @@
-import { createPostgresStore } from "patkit/postgres";
+import { createPostgresStore, migrate } from "patkit/postgres";
 import { createTestRecord } from "patkit/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DATABASE_URL, freshSchema } from "./support.js";
+import { DATABASE_URL, dropSchema, freshSchema, uniqueSchema } from "./support.js";
 
 const limit = { maxTokensPerOwner: null, now: new Date() };
 
@@ -52,6 +52,33 @@ describe.skipIf(!DATABASE_URL)("the verify lookup on pg is a named prepared stat
       expect(rows).toEqual([]);
     } finally {
       await other.end();
+    }
+  });
+
+  it("keeps two long schema names apart on one connection (PostgreSQL keeps 63 bytes of a name)", async () => {
+    // Unique to this run, then padded: the two names differ only in their last characters.
+    const base = uniqueSchema("long").padEnd(46, "x");
+    const first = { schema: `${base}_aa` };
+    const second = { schema: `${base}_bb` };
+    await migrate(client, first);
+    await migrate(client, second);
+    try {
+      const one = createPostgresStore({ client, schema: first.schema });
+      const two = createPostgresStore({ client, schema: second.schema });
+      const a = createTestRecord();
+      const b = createTestRecord();
+      await one.insert(a, limit);
+      await two.insert(b, limit);
+      expect((await one.findById(a.id))?.id).toBe(a.id);
+      expect((await two.findById(b.id))?.id).toBe(b.id);
+      expect(await one.findById(b.id)).toBeNull();
+      expect(await two.findById(a.id)).toBeNull();
+      const names = (await preparedOnConnection()).filter((name) => !name.includes(schema.schema));
+      expect(new Set(names).size).toBe(2);
+      for (const name of names) expect(Buffer.byteLength(name)).toBeLessThanOrEqual(63);
+    } finally {
+      await dropSchema(client, first.schema);
+      await dropSchema(client, second.schema);
     }
   });
 });
