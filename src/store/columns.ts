@@ -144,7 +144,7 @@ export function tokenColumns(record: TokenRecord): TokenColumns {
 }
 
 /** Column names that may come back as numeric text (drivers return `bigint` columns so). */
-type NumericColumn =
+export type NumericColumn =
   | "created_at"
   | "expires_at"
   | "last_authenticated_at"

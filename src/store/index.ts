@@ -42,6 +42,7 @@ export {
 } from "../core/store.js";
 export type { Awaitable, Owner, Permission, Policy, RevokedReason } from "../core/types.js";
 export {
+  type NumericColumn,
   type OwnerColumns,
   ownerColumns,
   ownerFromColumns,
