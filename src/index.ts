@@ -10,6 +10,7 @@ export {
   createAccessTokens,
 } from "./core/access-tokens.js";
 export {
+  type AuthorizationCredential,
   type AuthorizationProblem,
   type BasicCredential,
   type BearerCredential,

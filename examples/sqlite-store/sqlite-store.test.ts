@@ -15,9 +15,9 @@ describe("SQLite store beyond the suite", () => {
     const db = new Database(":memory:");
     createSqliteStore(db);
     db.prepare(`INSERT INTO tokens (id, name, owner_kind, owner_key, user_id, project_id,
-      repository_id, permissions, secret_hash, created_at, created_by, expires_at,
+      repository_id, repository_permission, secret_hash, created_at, created_by, expires_at,
       last_authenticated_at, revoked_at, version) VALUES ('t1', 'n', 'user', '["user","u"]', 'u',
-      NULL, NULL, '["REPO_READ"]', zeroblob(32), 0, 'u', 1000, NULL, NULL, 1)`).run();
+      NULL, NULL, 'REPO_READ', zeroblob(32), 0, 'u', 1000, NULL, NULL, 1)`).run();
     expect(() => db.prepare("UPDATE tokens SET expires_at = 2000 WHERE id = 't1'").run()).toThrow(
       /expiry is written once/,
     );

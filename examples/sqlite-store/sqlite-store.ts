@@ -7,28 +7,34 @@ import {
   ConflictError,
   DAY_MS,
   ExpiryImmutableError,
-  LimitExceededError,
-  type Owner,
-  type Permission,
+  PatkitError,
   type Policy,
   type RevokedReason,
   StoreUnavailableError,
   type TokenStore,
 } from "patkit";
 import {
+  applyPatch,
   type CreatedByQuery,
   type DueNotice,
   type DueNoticeQuery,
   type InsertLimit,
   isNoticeDue,
+  LimitExceededError,
   type ListQuery,
-  mergeLastUsedIps,
   type NoticeClaim,
   ownerKey,
+  type PolicyColumns,
+  policyColumns,
+  policyFromColumns,
+  recordFromColumns,
+  type TokenColumns,
   type TokenPatch,
   type TokenRecord,
   type TokenRotation,
   type TouchEntry,
+  tokenColumns,
+  touchedFields,
   type UnusedQuery,
   type UserErasure,
 } from "patkit/store";
@@ -46,7 +52,10 @@ CREATE TABLE IF NOT EXISTS tokens (
   user_id TEXT,
   project_id TEXT,
   repository_id TEXT,
-  permissions TEXT NOT NULL,
+  project_permission TEXT CHECK (project_permission IN ('PROJECT_READ', 'PROJECT_WRITE',
+    'PROJECT_ADMIN')),
+  repository_permission TEXT NOT NULL CHECK (repository_permission IN ('REPO_READ', 'REPO_WRITE',
+    'REPO_ADMIN')),
   secret_hash BLOB NOT NULL CHECK (length(secret_hash) = 32),
   created_at INTEGER NOT NULL,
   created_by TEXT NOT NULL,
@@ -76,7 +85,7 @@ CREATE INDEX IF NOT EXISTS tokens_revoked_at ON tokens (revoked_at) WHERE revoke
 -- Defence in depth: even a hand-written UPDATE cannot change an expiry once it is set.
 CREATE TRIGGER IF NOT EXISTS tokens_expiry_write_once
   BEFORE UPDATE OF expires_at ON tokens
-  FOR EACH ROW WHEN OLD.expires_at IS NOT NULL
+  FOR EACH ROW WHEN OLD.expires_at IS NOT NULL AND NEW.expires_at IS NOT OLD.expires_at
   BEGIN SELECT RAISE(ABORT, 'patkit: a token''s expiry is written once'); END;
 
 CREATE TABLE IF NOT EXISTS policy (
@@ -88,27 +97,11 @@ CREATE TABLE IF NOT EXISTS policy (
 ) STRICT;
 `;
 
-interface TokenRow {
-  id: string;
-  name: string;
-  owner_kind: Owner["kind"];
-  user_id: string | null;
-  project_id: string | null;
-  repository_id: string | null;
-  permissions: string;
-  secret_hash: Uint8Array;
-  created_at: number;
-  created_by: string;
-  expires_at: number | null;
-  last_authenticated_at: number | null;
-  revoked_at: number | null;
-  version: number;
-  revoked_reason: RevokedReason | null;
-  replaces: string | null;
-  replaced_by: string | null;
+/** A row as SQLite returns it: patkit's columns, the addresses as JSON text (SQLite has no arrays). */
+type TokenRow = Omit<TokenColumns, "last_used_ips"> & {
   last_used_ips: string;
   expiry_notice_days: number | null;
-}
+};
 
 /** Creates patkit's tables in `db` if they are missing, and returns a TokenStore on them. */
 export function createSqliteStore(db: Database.Database): TokenStore {
@@ -116,13 +109,17 @@ export function createSqliteStore(db: Database.Database): TokenStore {
 
   const statements = {
     insert: db.prepare(`INSERT INTO tokens (id, name, owner_kind, owner_key, user_id, project_id,
-      repository_id, permissions, secret_hash, created_at, created_by, expires_at,
-      last_authenticated_at, revoked_at, version, revoked_reason, replaces, replaced_by,
-      last_used_ips)
+      repository_id, project_permission, repository_permission, secret_hash, created_at,
+      created_by, expires_at, last_authenticated_at, revoked_at, version, revoked_reason,
+      replaces, replaced_by, last_used_ips)
       VALUES (@id, @name, @owner_kind, @owner_key, @user_id, @project_id, @repository_id,
-      @permissions, @secret_hash, @created_at, @created_by, @expires_at,
-      @last_authenticated_at, @revoked_at, @version, @revoked_reason, @replaces, @replaced_by,
-      @last_used_ips)`),
+      @project_permission, @repository_permission, @secret_hash, @created_at, @created_by,
+      @expires_at, @last_authenticated_at, @revoked_at, @version, @revoked_reason, @replaces,
+      @replaced_by, @last_used_ips)`),
+    // The whole patched record, conditional on the version it was read at.
+    update: db.prepare(`UPDATE tokens SET name = @name, project_permission = @project_permission,
+      repository_permission = @repository_permission, expires_at = @expires_at,
+      secret_hash = @secret_hash, version = @version WHERE id = @id AND version = @version - 1`),
     countLive: db.prepare(`SELECT count(*) AS live FROM tokens WHERE owner_key = ?
       AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`),
     findById: db.prepare("SELECT * FROM tokens WHERE id = ?"),
@@ -136,7 +133,8 @@ export function createSqliteStore(db: Database.Database): TokenStore {
       WHERE id = @id`),
     getPolicy: db.prepare("SELECT * FROM policy WHERE singleton = 1"),
     putPolicy: db.prepare(`INSERT INTO policy (singleton, expiry_required, max_expiry_days,
-      max_tokens_per_owner, revoke_unused_after_days) VALUES (1, ?, ?, ?, ?)
+      max_tokens_per_owner, revoke_unused_after_days) VALUES (1, @expiry_required,
+      @max_expiry_days, @max_tokens_per_owner, @revoke_unused_after_days)
       ON CONFLICT (singleton) DO UPDATE SET
       expiry_required = excluded.expiry_required, max_expiry_days = excluded.max_expiry_days,
       max_tokens_per_owner = excluded.max_tokens_per_owner,
@@ -169,45 +167,22 @@ export function createSqliteStore(db: Database.Database): TokenStore {
   // else in this process runs in between; IMMEDIATE takes SQLite's write lock before counting,
   // so other processes sharing the file wait too.
   const insertWithinLimit = db.transaction((record: TokenRecord, limit: InsertLimit) => {
-    const key = ownerKey(record.owner);
+    const row = rowFromRecord(record);
     if (limit.maxTokensPerOwner !== null) {
-      const { live } = statements.countLive.get(key, limit.now.getTime()) as { live: number };
+      const { live } = statements.countLive.get(row.owner_key, limit.now.getTime()) as {
+        live: number;
+      };
       if (live >= limit.maxTokensPerOwner) throw new LimitExceededError(limit.maxTokensPerOwner);
     }
-    statements.insert.run(rowFromRecord(record, key));
+    statements.insert.run(row);
   });
 
+  // Read, patch by patkit's rule (write-once expiry), write: one transaction.
   const updateIfVersion = db.transaction(
     (id: string, expectedVersion: number, patch: TokenPatch): TokenRecord | null => {
       const current = findRecord(id);
       if (current === null || current.version !== expectedVersion) return null;
-      if (patch.expiresAt !== undefined && current.expiresAt !== null) {
-        throw new ExpiryImmutableError();
-      }
-      const sets: string[] = ["version = version + 1"];
-      const values: unknown[] = [];
-      if (patch.name !== undefined) {
-        sets.push("name = ?");
-        values.push(patch.name);
-      }
-      if (patch.permissions !== undefined) {
-        sets.push("permissions = ?");
-        values.push(JSON.stringify(patch.permissions));
-      }
-      if (patch.expiresAt !== undefined) {
-        sets.push("expires_at = ?");
-        values.push(patch.expiresAt.getTime());
-      }
-      if (patch.secretHash !== undefined) {
-        sets.push("secret_hash = ?");
-        values.push(patch.secretHash.slice());
-      }
-      // The version in the WHERE clause keeps the update conditional even without the read.
-      db.prepare(`UPDATE tokens SET ${sets.join(", ")} WHERE id = ? AND version = ?`).run(
-        ...values,
-        id,
-        expectedVersion,
-      );
+      statements.update.run(rowFromRecord(applyPatch(current, patch)));
       return findRecord(id);
     },
   );
@@ -216,11 +191,13 @@ export function createSqliteStore(db: Database.Database): TokenStore {
   const touchAll = db.transaction((entries: readonly TouchEntry[]) => {
     for (const entry of entries) {
       const current = findRecord(entry.id);
-      if (current === null) continue;
-      const at = entry.at.getTime();
-      const stored = current.lastAuthenticatedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
-      const ips = mergeLastUsedIps(current.lastUsedIps, entry.ip, at >= stored);
-      statements.touch.run({ id: entry.id, at: Math.max(at, stored), ips: JSON.stringify(ips) });
+      const touched = current && touchedFields(current, entry);
+      if (!touched) continue;
+      statements.touch.run({
+        id: entry.id,
+        at: touched.lastAuthenticatedAt?.getTime() ?? null,
+        ips: JSON.stringify(touched.lastUsedIps),
+      });
     }
   });
 
@@ -237,7 +214,7 @@ export function createSqliteStore(db: Database.Database): TokenStore {
     if (changed === 0) {
       throw new ConflictError("The token changed, or was revoked or rotated, since it was read");
     }
-    statements.insert.run(rowFromRecord(rotation.record, ownerKey(rotation.record.owner)));
+    statements.insert.run(rowFromRecord(rotation.record));
     return findRecord(rotation.id);
   });
 
@@ -317,31 +294,15 @@ export function createSqliteStore(db: Database.Database): TokenStore {
     },
     getPolicy() {
       return guard("getPolicy", () => {
-        const row = statements.getPolicy.get() as
-          | {
-              expiry_required: number;
-              max_expiry_days: number | null;
-              max_tokens_per_owner: number | null;
-              revoke_unused_after_days: number | null;
-            }
-          | undefined;
-        if (row === undefined) return null;
-        return {
-          expiryRequired: row.expiry_required === 1,
-          maxExpiryDays: row.max_expiry_days,
-          maxTokensPerOwner: row.max_tokens_per_owner,
-          revokeUnusedAfterDays: row.revoke_unused_after_days,
-        };
+        const row = statements.getPolicy.get() as PolicyColumns | undefined;
+        return row === undefined ? null : policyFromColumns(row);
       });
     },
     putPolicy(policy: Policy) {
+      const columns = policyColumns(policy);
+      // SQLite has no booleans: 0 or 1.
       guard("putPolicy", () =>
-        statements.putPolicy.run(
-          policy.expiryRequired ? 1 : 0,
-          policy.maxExpiryDays,
-          policy.maxTokensPerOwner ?? null,
-          policy.revokeUnusedAfterDays ?? null,
-        ),
+        statements.putPolicy.run({ ...columns, expiry_required: Number(columns.expiry_required) }),
       );
     },
     purge(before, limit) {
@@ -394,67 +355,15 @@ export function createSqliteStore(db: Database.Database): TokenStore {
   };
 }
 
-/** Fresh values only: nothing in the row aliases the caller's record (dates become numbers). */
-function rowFromRecord(record: TokenRecord, key: string) {
-  const owner = record.owner;
-  return {
-    id: record.id,
-    name: record.name,
-    owner_kind: owner.kind,
-    owner_key: key,
-    user_id: owner.kind === "user" ? owner.userId : null,
-    project_id: owner.kind === "user" ? null : owner.projectId,
-    repository_id: owner.kind === "repository" ? owner.repositoryId : null,
-    permissions: JSON.stringify(record.permissions),
-    secret_hash: record.secretHash.slice(),
-    created_at: record.createdAt.getTime(),
-    created_by: record.createdBy,
-    expires_at: record.expiresAt?.getTime() ?? null,
-    last_authenticated_at: record.lastAuthenticatedAt?.getTime() ?? null,
-    revoked_at: record.revokedAt?.getTime() ?? null,
-    version: record.version,
-    revoked_reason: record.revokedReason,
-    replaces: record.replaces,
-    replaced_by: record.replacedBy,
-    last_used_ips: JSON.stringify(record.lastUsedIps),
-  };
+/** patkit's columns, with the addresses as JSON text. */
+function rowFromRecord(record: TokenRecord) {
+  const columns = tokenColumns(record);
+  return { ...columns, last_used_ips: JSON.stringify(columns.last_used_ips) };
 }
 
-/** A new record from a row: new Dates, a new array, a plain Uint8Array copy of the hash. */
+/** A new record from a row: nothing in it aliases the row. */
 function recordFromRow(row: TokenRow): TokenRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    owner: ownerFromRow(row),
-    permissions: JSON.parse(row.permissions) as Permission[],
-    secretHash: new Uint8Array(row.secret_hash),
-    createdAt: new Date(row.created_at),
-    createdBy: row.created_by,
-    expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
-    lastAuthenticatedAt:
-      row.last_authenticated_at === null ? null : new Date(row.last_authenticated_at),
-    revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
-    revokedReason: row.revoked_reason,
-    replaces: row.replaces,
-    replacedBy: row.replaced_by,
-    lastUsedIps: JSON.parse(row.last_used_ips) as string[],
-    version: row.version,
-  };
-}
-
-function ownerFromRow(row: TokenRow): Owner {
-  switch (row.owner_kind) {
-    case "user":
-      return { kind: "user", userId: row.user_id as string };
-    case "project":
-      return { kind: "project", projectId: row.project_id as string };
-    case "repository":
-      return {
-        kind: "repository",
-        projectId: row.project_id as string,
-        repositoryId: row.repository_id as string,
-      };
-  }
+  return recordFromColumns({ ...row, last_used_ips: JSON.parse(row.last_used_ips) as string[] });
 }
 
 /**
@@ -466,12 +375,7 @@ function guard<T>(operation: string, run: () => T): T {
   try {
     return run();
   } catch (error) {
-    if (
-      error instanceof LimitExceededError ||
-      error instanceof ExpiryImmutableError ||
-      error instanceof ConflictError
-    )
-      throw error;
+    if (error instanceof PatkitError) throw error;
     const code = (error as { code?: unknown }).code;
     if (code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
       throw new ConflictError("A token with this id exists");

@@ -1,4 +1,5 @@
 import { createAuthorization } from "./authorization.js";
+import type { ParsedAuthorization } from "./authorization-header.js";
 import {
   DEFAULT_MAX_WATCH_RETRY_DELAY_MS,
   DEFAULT_WATCH_RETRY_DELAY_MS,
@@ -32,7 +33,6 @@ import type { VerifyOptions, VerifyResult } from "./results.js";
 import { createReuseDetector } from "./reuse-detection.js";
 import { createRotation, type RotatedToken, type RotateTokenInput } from "./rotation.js";
 import type { TokenStore } from "./store.js";
-import { callStore } from "./store-calls.js";
 import { DEFAULT_TOKEN_PREFIX } from "./token-format.js";
 import type { Actor, Policy, Requirement, TokenView } from "./types.js";
 import {
@@ -171,7 +171,11 @@ export interface AccessTokens {
   ): Promise<VerifyResult>;
   /**
    * Verifies an `Authorization` header: `Bearer <token>` for every token, or `Basic` with a
-   * personal token as the password and its owner's username.
+   * personal token as the password and its owner's username. Also takes the header already
+   * parsed by `parseAuthorization` (what `patkit/http` passes), so it is read only once.
+   * Besides `verifyToken`'s reasons: `malformed` for no header or a garbled one,
+   * `unsupported_scheme` for another scheme (e.g. Digest), `wrong_scheme` for a project or
+   * repository token over Basic, `wrong_username` for a personal token with another username.
    *
    * @example
    * ```ts
@@ -188,7 +192,7 @@ export interface AccessTokens {
    * ```
    */
   authenticate(
-    authorizationHeader: string | null | undefined,
+    authorizationHeader: string | ParsedAuthorization | null | undefined,
     requirement?: Requirement | null,
     options?: VerifyOptions | null,
   ): Promise<VerifyResult>;
@@ -249,7 +253,6 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const recorder = createLastAuthenticatedRecorder({
     store,
     intervalMs: options.lastAuthenticatedIntervalMs ?? 60_000,
-    call: callStore,
     report: (error) => hooks.report(error, { source: "lastAuthenticated" }),
   });
   const cache = options.cache ? createVerificationCache(options.cache) : undefined;
@@ -268,7 +271,6 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     clock,
     hasher,
     prefix,
-    call: callStore,
     hooks,
     rules: createAuthorization(access),
     lookup,
@@ -279,7 +281,6 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const maintenance = createMaintenance({
     store,
     clock,
-    call: callStore,
     hooks,
     lookup,
     noticeDays,
@@ -288,7 +289,6 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const userData = createUserData({
     store,
     clock,
-    call: callStore,
     hooks,
     rules: createAuthorization(access),
     lookup,
@@ -299,7 +299,6 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     access,
     hasher,
     prefix,
-    call: callStore,
     lookup,
     recordAuthentication: recorder.record,
     report: (error) => hooks.report(error, { source: "rehash" }),

@@ -13,13 +13,23 @@ export interface BasicCredential {
   readonly password: string;
 }
 
-/** Why an Authorization header gave no credential. */
-export type AuthorizationProblem = "missing" | "malformed" | "unsupported_scheme";
+/** A credential read from an `Authorization` header: what `tokens.authenticate` also accepts. */
+export type AuthorizationCredential = BearerCredential | BasicCredential;
+
+/**
+ * Why an Authorization header gave no credential. The names are those of `patkit/http`'s
+ * refusals: `missing_credentials` (no header, or an empty one), `malformed_header` (a Bearer or
+ * Basic header that breaks RFC 6750 / RFC 7617), `unsupported_scheme` (e.g. Digest), which is
+ * also the `VerifyFailureReason` of `tokens.authenticate` for it.
+ */
+export type AuthorizationProblem =
+  | "missing_credentials"
+  | "malformed_header"
+  | "unsupported_scheme";
 
 /** The outcome of {@link parseAuthorization}: a credential, or the reason there is none. */
 export type ParsedAuthorization =
-  | BearerCredential
-  | BasicCredential
+  | AuthorizationCredential
   | { readonly ok: false; readonly reason: AuthorizationProblem };
 
 /** Longer headers are refused before any work: real Bearer and Basic credentials are far shorter. */
@@ -29,8 +39,8 @@ export const MAX_AUTHORIZATION_LENGTH = 8192;
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/;
 
-const MISSING = Object.freeze({ ok: false, reason: "missing" }) as ParsedAuthorization;
-const MALFORMED = Object.freeze({ ok: false, reason: "malformed" }) as ParsedAuthorization;
+const MISSING = Object.freeze({ ok: false, reason: "missing_credentials" }) as ParsedAuthorization;
+const MALFORMED = Object.freeze({ ok: false, reason: "malformed_header" }) as ParsedAuthorization;
 const UNSUPPORTED = Object.freeze({
   ok: false,
   reason: "unsupported_scheme",

@@ -2,8 +2,19 @@ import { ForbiddenError, ValidationError } from "./errors.js";
 import type { HostAccess } from "./host-access.js";
 import type { Actor, Owner } from "./types.js";
 
+/** Who may do what with tokens: each check throws `ForbiddenError` (or `ValidationError`) when not. */
+export interface TokenRules {
+  /** Refuses an actor who signed in with a token: tokens never manage tokens or the policy. */
+  requireSignedInOtherwise(actor: Actor): void;
+  /** A user creates their own personal tokens; project and repository admins create theirs. */
+  assertMayCreate(owner: Owner, actor: Actor): Promise<void>;
+  /** Owners, the resource's admins and system admins may see, edit and revoke a token. */
+  assertMayManage(owner: Owner, actor: Actor, action: string): Promise<void>;
+  assertSystemAdmin(actor: Actor, action: string): Promise<void>;
+}
+
 /** Who may do what with tokens, asked of the host at the moment of each call. */
-export function createAuthorization(access: HostAccess) {
+export function createAuthorization(access: HostAccess): TokenRules {
   function isResourceAdmin(owner: Owner, userId: string): Promise<boolean> | boolean {
     switch (owner.kind) {
       case "user":

@@ -96,6 +96,19 @@ export interface ErrorContext {
   readonly source: "onEvent" | "lastAuthenticated" | "rehash" | "watch";
 }
 
+/** The hook runner the core uses. */
+export interface HookRunner {
+  /** Calls `onEvent` without waiting; its failure goes to `onError`. */
+  emit(event: AccessTokenEvent): void;
+  /**
+   * Calls `onEvent` and waits for it: `true` when it returned or resolved, `false` when it threw
+   * or rejected (the error goes to `onError`). Expiry notices use it to hand a claim back.
+   */
+  deliver(event: AccessTokenEvent): Promise<boolean>;
+  /** Hands an error off the response path to `onError`; a throwing `onError` is swallowed. */
+  report(error: unknown, context: ErrorContext): void;
+}
+
 /**
  * Calls the host's hooks so that nothing they do can fail a call: a throw or a rejection goes
  * to `onError`, and a throwing `onError` is swallowed.
@@ -103,7 +116,7 @@ export interface ErrorContext {
 export function createHookRunner(
   onEvent: ((event: AccessTokenEvent) => unknown) | undefined,
   onError: ((error: unknown, context: ErrorContext) => unknown) | undefined,
-) {
+): HookRunner {
   function report(error: unknown, context: ErrorContext): void {
     if (!onError) return;
     try {
@@ -125,10 +138,6 @@ export function createHookRunner(
     }
   }
 
-  /**
-   * Calls `onEvent` and waits for it: `true` when it returned or resolved, `false` when it threw
-   * or rejected (the error goes to `onError`). Expiry notices use it to hand a claim back.
-   */
   async function deliver(event: AccessTokenEvent): Promise<boolean> {
     if (!onEvent) return true;
     try {
@@ -142,9 +151,6 @@ export function createHookRunner(
 
   return { emit, deliver, report };
 }
-
-/** The hook runner the core uses. */
-export type HookRunner = ReturnType<typeof createHookRunner>;
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === "function";

@@ -1,6 +1,6 @@
 import { normalizeIp } from "./client-address.js";
 import type { TokenStore, TouchEntry } from "./store.js";
-import type { StoreCaller } from "./store-calls.js";
+import { callStore } from "./store-calls.js";
 
 /** Above this many remembered tokens, entries old enough to be settled by the store are dropped. */
 const MAX_REMEMBERED = 10_000;
@@ -13,10 +13,9 @@ const MAX_REMEMBERED = 10_000;
 export function createLastAuthenticatedRecorder(options: {
   store: TokenStore;
   intervalMs: number;
-  call: StoreCaller;
   report: (error: unknown) => void;
 }) {
-  const { store, intervalMs, call, report } = options;
+  const { store, intervalMs, report } = options;
   // When this instance last scheduled a write per token: covers the gap before the store shows it.
   const scheduled = new Map<string, number>();
   let pending: TouchEntry[] = [];
@@ -47,7 +46,9 @@ export function createLastAuthenticatedRecorder(options: {
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    const write = call("touchLastAuthenticated", () => store.touchLastAuthenticated(batch)).then(
+    const write = callStore("touchLastAuthenticated", () =>
+      store.touchLastAuthenticated(batch),
+    ).then(
       () => {},
       (error) => {
         for (const entry of batch)

@@ -4,6 +4,7 @@ import { constantTimeEqual } from "./hashing.js";
 import type { ManagementContext } from "./management.js";
 import { leakedSecretsSchema, leakReportSchema, parseInput } from "./schemas.js";
 import { isRevokedAt, type TokenRecord } from "./store.js";
+import { callStore } from "./store-calls.js";
 import { parseTokenId, TOKEN_ID_LENGTH, TOKEN_SECRET_LENGTH } from "./token-format.js";
 import type { Actor, TokenView } from "./types.js";
 import { sessionActor } from "./user-data.js";
@@ -37,7 +38,7 @@ const CONCURRENT_LOOKUPS = 16;
  * the hash of its secret matches (the id alone, with another secret, is nobody's token).
  */
 export function createLeakedTokens(context: LeakedTokensContext) {
-  const { store, clock, hasher, prefix, call, hooks, rules, lookup } = context;
+  const { store, clock, hasher, prefix, hooks, rules, lookup } = context;
   const secretStart = prefix.length + 1 + TOKEN_ID_LENGTH;
   const secretEnd = secretStart + TOKEN_SECRET_LENGTH;
 
@@ -45,7 +46,7 @@ export function createLeakedTokens(context: LeakedTokensContext) {
   async function tokenOf(secret: string): Promise<TokenRecord | null> {
     const id = parseTokenId(secret, prefix);
     if (id === null) return null;
-    const record = await call("findById", () => store.findById(id));
+    const record = await callStore("findById", () => store.findById(id));
     if (record === null) return null;
     if (constantTimeEqual(hasher.hash(secret, secretStart, secretEnd), record.secretHash))
       return record;
@@ -96,7 +97,7 @@ export function createLeakedTokens(context: LeakedTokensContext) {
     // A token in its grace period is live: its grace ends now. An expired one needs nothing.
     const expired = record.expiresAt !== null && record.expiresAt.getTime() <= now.getTime();
     if (expired || isRevokedAt(record, now)) return "matched";
-    const after = await call("revoke", () => store.revoke(record.id, now, "leaked"));
+    const after = await callStore("revoke", () => store.revoke(record.id, now, "leaked"));
     lookup.changed(record.id);
     // Revoked meanwhile by someone else (or gone): theirs to report.
     if (after?.revokedReason !== "leaked" || after.revokedAt?.getTime() !== now.getTime())

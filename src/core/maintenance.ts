@@ -6,7 +6,7 @@ import { DAY_MS } from "./policy.js";
 import type { RecordLookup } from "./record-lookup.js";
 import { maintenanceInputSchema, parseInput } from "./schemas.js";
 import type { NoticeClaim, TokenRecord, TokenStore } from "./store.js";
-import type { StoreCaller } from "./store-calls.js";
+import { callStore } from "./store-calls.js";
 import type { Policy } from "./types.js";
 import { toView } from "./view.js";
 
@@ -33,7 +33,6 @@ export const MAINTENANCE_BATCH_SIZE = 500;
 export interface MaintenanceContext {
   readonly store: TokenStore;
   readonly clock: Clock;
-  readonly call: StoreCaller;
   readonly hooks: HookRunner;
   readonly lookup: RecordLookup;
   /** Expiry notice thresholds, largest first; empty when notices are off. */
@@ -50,7 +49,7 @@ export interface MaintenanceContext {
  * repeating it, and a run cut short is finished by the next one.
  */
 export function createMaintenance(context: MaintenanceContext) {
-  const { store, clock, call, hooks, lookup, noticeDays } = context;
+  const { store, clock, hooks, lookup, noticeDays } = context;
   const batchSize = context.batchSize ?? MAINTENANCE_BATCH_SIZE;
 
   async function runMaintenance(input?: MaintenanceInput): Promise<MaintenanceResult> {
@@ -74,7 +73,7 @@ export function createMaintenance(context: MaintenanceContext) {
     for (;;) {
       const now = clock.now();
       const unusedSince = new Date(now.getTime() - revokeUnusedAfterDays * DAY_MS);
-      const records = await call("revokeUnused", () =>
+      const records = await callStore("revokeUnused", () =>
         store.revokeUnused({ unusedSince, now, limit: batchSize }),
       ).catch(forgetAllAndThrow);
       for (const record of records) {
@@ -99,7 +98,7 @@ export function createMaintenance(context: MaintenanceContext) {
     const handedBack = new Set<string>();
     for (;;) {
       const now = clock.now();
-      const due = await call("findDueNotices", () =>
+      const due = await callStore("findDueNotices", () =>
         store.findDueNotices({ days: noticeDays, now, limit: batchSize }),
       );
       const plans: NoticePlan[] = [];
@@ -111,7 +110,7 @@ export function createMaintenance(context: MaintenanceContext) {
       if (plans.length === 0) return sent;
       // Claim first, then send: a notice another instance claimed is not ours to send.
       const claimed = new Set(
-        await call("claimNotices", () =>
+        await callStore("claimNotices", () =>
           store.claimNotices(
             plans.map((plan) => ({ id: plan.record.id, from: plan.from, to: plan.decision.to })),
           ),
@@ -146,7 +145,7 @@ export function createMaintenance(context: MaintenanceContext) {
       to: plan.from,
     }));
     for (const plan of failed) handedBack.add(plan.record.id);
-    await call("claimNotices", () => store.claimNotices(returns));
+    await callStore("claimNotices", () => store.claimNotices(returns));
   }
 
   async function purge(purgeAfterDays: number): Promise<number> {
@@ -155,7 +154,7 @@ export function createMaintenance(context: MaintenanceContext) {
     const before = new Date(clock.now().getTime() - purgeAfterDays * DAY_MS + 1);
     let purged = 0;
     for (;;) {
-      const deleted = await call("purge", () => store.purge(before, batchSize)).catch(
+      const deleted = await callStore("purge", () => store.purge(before, batchSize)).catch(
         forgetAllAndThrow,
       );
       purged += deleted;

@@ -1,6 +1,6 @@
 import { addMilliseconds } from "date-fns/addMilliseconds";
 import { differenceInMilliseconds } from "date-fns/differenceInMilliseconds";
-import type { createAuthorization } from "./authorization.js";
+import type { TokenRules } from "./authorization.js";
 import type { Clock } from "./clock.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import {
@@ -34,7 +34,7 @@ import {
   type TokenRecord,
   type TokenStore,
 } from "./store.js";
-import type { StoreCaller } from "./store-calls.js";
+import { callStore } from "./store-calls.js";
 import { generateToken, TOKEN_SECRET_LENGTH } from "./token-format.js";
 import type { Actor, Owner, OwnerKind, Permission, Policy, TokenView } from "./types.js";
 import { toView } from "./view.js";
@@ -104,16 +104,15 @@ export interface ManagementContext {
   readonly clock: Clock;
   readonly hasher: SecretHasher;
   readonly prefix: string;
-  readonly call: StoreCaller;
   readonly hooks: HookRunner;
-  readonly rules: ReturnType<typeof createAuthorization>;
+  readonly rules: TokenRules;
   /** Told of every change this instance makes, so its verification cache drops the entry at once. */
   readonly lookup: RecordLookup;
 }
 
 /** Token management: create, read, edit, revoke, the policy and purging. */
 export function createManagement(context: ManagementContext) {
-  const { store, clock, hasher, prefix, call, hooks, rules, lookup } = context;
+  const { store, clock, hasher, prefix, hooks, rules, lookup } = context;
 
   async function create(input: CreateTokenInput, actor: Actor): Promise<CreatedToken> {
     const who = managingActor(actor);
@@ -155,7 +154,7 @@ export function createManagement(context: ManagementContext) {
       lastUsedIps: [],
       version: 1,
     };
-    await call("insert", () =>
+    await callStore("insert", () =>
       store.insert(record, { maxTokensPerOwner: policy.maxTokensPerOwner ?? null, now }),
     );
     const token = toView(record, now);
@@ -175,7 +174,7 @@ export function createManagement(context: ManagementContext) {
     const now = clock.now();
     // Revoked means revoked now: a rotated token in its grace period still works, so it stays.
     const notRevokedAt = includeRevoked ? undefined : now;
-    const records = await call("list", () =>
+    const records = await callStore("list", () =>
       store.list({ owner, after, offset, notRevokedAt, limit: limit + 1 }),
     );
     return pageOf(records, limit, now);
@@ -191,7 +190,7 @@ export function createManagement(context: ManagementContext) {
     // Scans in listing order, keeping working tokens that a new token's rules would refuse
     // (a rotated token in its grace period works: it is listed until the grace ends).
     while (found.length <= limit) {
-      const batch = await call("list", () =>
+      const batch = await callStore("list", () =>
         store.list({ owner, after: position, notRevokedAt: now, limit: SCAN_BATCH }),
       );
       for (const record of batch) {
@@ -274,7 +273,7 @@ export function createManagement(context: ManagementContext) {
 
     let updated: TokenRecord | null;
     try {
-      updated = await call("updateIfVersion", () =>
+      updated = await callStore("updateIfVersion", () =>
         store.updateIfVersion(record.id, record.version, patch),
       );
     } finally {
@@ -303,7 +302,7 @@ export function createManagement(context: ManagementContext) {
     }
     let revoked: TokenRecord | null;
     try {
-      revoked = await call("revoke", () => store.revoke(record.id, now, "manual"));
+      revoked = await callStore("revoke", () => store.revoke(record.id, now, "manual"));
     } finally {
       // Also on failure: the revoke may have committed with only its answer lost.
       lookup.changed(record.id);
@@ -315,7 +314,7 @@ export function createManagement(context: ManagementContext) {
   }
 
   async function getPolicy(): Promise<Policy> {
-    const stored = await call("getPolicy", () => store.getPolicy());
+    const stored = await callStore("getPolicy", () => store.getPolicy());
     return normalizePolicy({ ...DEFAULT_POLICY, ...stored });
   }
 
@@ -330,7 +329,7 @@ export function createManagement(context: ManagementContext) {
       revokeUnusedAfterDays: data.revokeUnusedAfterDays ?? null,
     };
     const previous = await getPolicy();
-    await call("putPolicy", () => store.putPolicy(policy));
+    await callStore("putPolicy", () => store.putPolicy(policy));
     hooks.emit({
       type: "policy.updated",
       at: clock.now(),
@@ -348,7 +347,7 @@ export function createManagement(context: ManagementContext) {
     const before = data.before ?? clock.now();
     let deleted: number;
     try {
-      deleted = await call("purge", () => store.purge(before));
+      deleted = await callStore("purge", () => store.purge(before));
     } finally {
       // Also on failure: the purge may have committed with only its answer lost.
       lookup.changedAll();
@@ -358,7 +357,7 @@ export function createManagement(context: ManagementContext) {
 
   async function findExisting(id: string): Promise<TokenRecord> {
     const tokenId = parseInput(tokenIdSchema, id, ["id"]);
-    const record = await call("findById", () => store.findById(tokenId));
+    const record = await callStore("findById", () => store.findById(tokenId));
     if (record === null) throw new NotFoundError("No token has this id");
     return record;
   }

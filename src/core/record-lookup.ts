@@ -5,12 +5,9 @@ import type { VerificationCache } from "./verification-cache.js";
 /** How verification finds a record: through the cache when there is one, else the store. */
 export interface RecordLookup {
   /**
-   * True when every record `find` returns is a fresh copy no one else holds (the store's, by the
-   * port's contract), so the caller may hand its parts out; false when records come from a cache.
-   */
-  readonly ownsRecords: boolean;
-  /** The record with this id, or `null`; synchronous when the answer is at hand. */
-  find(id: string): TokenRecord | null | Promise<TokenRecord | null>;
+   * The record with this id, or `null`; synchronous when the answer is at hand. It may be the
+   * cache's own: read it, never hand its parts out (views copy them, see `toView`).
+   */ find(id: string): TokenRecord | null | Promise<TokenRecord | null>;
   /** Forgets what is known of one token (it changed). */
   changed(id: string): void;
   /** Forgets everything (anything may have changed). */
@@ -31,7 +28,6 @@ export function createRecordLookup(
 ): RecordLookup {
   if (cache === undefined) {
     return {
-      ownsRecords: true,
       find: (id) => store.findById(id),
       changed: () => {},
       changedAll: () => {},
@@ -40,7 +36,6 @@ export function createRecordLookup(
   }
   let trusted = true;
   return {
-    ownsRecords: false,
     find(id) {
       if (!trusted) return store.findById(id);
       const nowMs = clock.now().getTime();

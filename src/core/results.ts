@@ -1,14 +1,26 @@
 import type { Owner, Permission, TokenView } from "./types.js";
 
-/** Why a verification failed. */
+/** Why a verification failed: one name per failure (README's table of reasons lists them). */
 export type VerifyFailureReason =
+  /**
+   * Not a well-formed token (bad prefix, length or checksum); for `authenticate`, also no
+   * header, an empty one, or a Bearer/Basic header that breaks its RFC. No store lookup.
+   */
   | "malformed"
+  /** A well-formed token whose secret matches no stored token. */
   | "unknown"
   | "expired"
+  /** Revoked, by hand, as leaked, as unused, or rotated out (after its grace period). */
   | "revoked"
   | "insufficient_permission"
+  /** A personal token whose user is inactive or gone (`isActiveUser`). */
   | "inactive_owner"
+  /** A project or repository token sent as a Basic password: they authenticate with Bearer only. */
   | "wrong_scheme"
+  /** A personal token sent over Basic with another username than its owner's. */
+  | "wrong_username"
+  /** `authenticate` only: an `Authorization` scheme other than Bearer or Basic (e.g. Digest). */
+  | "unsupported_scheme"
   /** A valid token over its `rateLimit` budget: `retryAfterMs` says when to try again. */
   | "rate_limited";
 

@@ -3,6 +3,7 @@ import { createdToken, type ManagementContext, parseActor } from "./management.j
 import { DAY_MS, expiryViolation } from "./policy.js";
 import { parseInput, rotateInputSchema, tokenIdSchema } from "./schemas.js";
 import type { TokenRecord } from "./store.js";
+import { callStore } from "./store-calls.js";
 import { generateToken, TOKEN_SECRET_LENGTH } from "./token-format.js";
 import type { Actor, Policy, TokenView } from "./types.js";
 import { toView } from "./view.js";
@@ -43,14 +44,14 @@ export interface RotationContext extends ManagementContext {
  * end, nor none.
  */
 export function createRotation(context: RotationContext) {
-  const { store, clock, hasher, prefix, call, hooks, rules, lookup } = context;
+  const { store, clock, hasher, prefix, hooks, rules, lookup } = context;
 
   async function rotate(id: string, input: RotateTokenInput, actor: Actor): Promise<RotatedToken> {
     if ((actor as Actor | null)?.via === "token") rules.requireSignedInOtherwise(actor);
     const who = parseActor(actor);
     const tokenId = parseInput(tokenIdSchema, id, ["id"]);
     const data = parseInput(rotateInputSchema, input ?? {});
-    const old = await call("findById", () => store.findById(tokenId));
+    const old = await callStore("findById", () => store.findById(tokenId));
     if (old === null) throw new NotFoundError("No token has this id");
     // Whoever may create this token, and nobody else: an admin must not obtain a user's secret.
     await rules.assertMayCreate(old.owner, who);
@@ -87,7 +88,7 @@ export function createRotation(context: RotationContext) {
       version: 1,
     };
     const revokeAt = graceEnd(old, now, data.graceSeconds ?? 0);
-    const previous = await call("rotate", () =>
+    const previous = await callStore("rotate", () =>
       store.rotate({ id: old.id, expectedVersion: old.version, revokeAt, record }),
     );
     lookup.changed(old.id);

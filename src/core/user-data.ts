@@ -1,12 +1,12 @@
-import type { createAuthorization } from "./authorization.js";
+import type { TokenRules } from "./authorization.js";
 import type { Clock } from "./clock.js";
 import { ForbiddenError, ValidationError } from "./errors.js";
 import type { HookRunner } from "./events.js";
 import { requireStoreMethods } from "./maintenance.js";
 import type { RecordLookup } from "./record-lookup.js";
 import { actorSchema, eraseInputSchema, parseInput, userIdSchema } from "./schemas.js";
-import type { ListPosition, TokenRecord, TokenStore } from "./store.js";
-import type { StoreCaller } from "./store-calls.js";
+import type { ListPosition, TokenRecord, TokenStore, UserErasure } from "./store.js";
+import { callStore } from "./store-calls.js";
 import type { Actor, TokenView } from "./types.js";
 import { toView } from "./view.js";
 
@@ -37,9 +37,8 @@ export interface EraseUserResult {
 export interface UserDataContext {
   readonly store: TokenStore;
   readonly clock: Clock;
-  readonly call: StoreCaller;
   readonly hooks: HookRunner;
-  readonly rules: ReturnType<typeof createAuthorization>;
+  readonly rules: TokenRules;
   readonly lookup: RecordLookup;
 }
 
@@ -48,7 +47,7 @@ const EXPORT_BATCH = 500;
 
 /** A user's data: export it (access by the data subject), erase it (right to erasure). */
 export function createUserData(context: UserDataContext) {
-  const { store, clock, call, hooks, rules, lookup } = context;
+  const { store, clock, hooks, rules, lookup } = context;
 
   async function exportUser(userId: string, actor: Actor): Promise<UserExport> {
     const id = parseInput(userIdSchema, userId, ["userId"]);
@@ -57,10 +56,10 @@ export function createUserData(context: UserDataContext) {
     if (who.userId !== id) await rules.assertSystemAdmin(who, "export another user's data");
     const owner = { kind: "user", userId: id } as const;
     const personal = await readAll((after) =>
-      call("list", () => store.list({ owner, after, limit: EXPORT_BATCH })),
+      callStore("list", () => store.list({ owner, after, limit: EXPORT_BATCH })),
     );
     const created = await readAll((after) =>
-      call("listCreatedBy", () =>
+      callStore("listCreatedBy", () =>
         store.listCreatedBy({ createdBy: id, after, limit: EXPORT_BATCH }),
       ),
     );
@@ -87,9 +86,9 @@ export function createUserData(context: UserDataContext) {
     const who = sessionActor(actor, "erase a user");
     requireStoreMethods(store, "eraseUser", ["eraseUser"]);
     await rules.assertSystemAdmin(who, "erase a user");
-    let result: Awaited<ReturnType<typeof store.eraseUser>>;
+    let result: UserErasure;
     try {
-      result = await call("eraseUser", () => store.eraseUser(id, pseudonym));
+      result = await callStore("eraseUser", () => store.eraseUser(id, pseudonym));
     } finally {
       // Also on failure: the erasure may have committed with only its answer lost.
       lookup.changedAll();

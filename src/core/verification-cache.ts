@@ -23,12 +23,24 @@ interface Entry {
   readonly expiresAt: number;
 }
 
+/** The verification cache the core uses: a bounded LRU of records by id. */
+export interface VerificationCache {
+  /** The record cached for `id`, unless absent or past its TTL at `nowMs`. */
+  get(id: string, nowMs: number): TokenRecord | undefined;
+  /** Caches `record`, unless an invalidation happened since `readSince` (a `generation`). */
+  set(record: TokenRecord, nowMs: number, readSince: number): void;
+  invalidate(id: string): void;
+  clear(): void;
+  /** The current invalidation generation; pass it back to `set` for a read that began now. */
+  readonly generation: number;
+}
+
 /**
  * A bounded LRU of stored token records (hashes, never secrets), keyed by token id. Only records
  * that exist are cached: a lookup that finds nothing is never remembered, so a token created on
  * another instance verifies at once. Revoked records may be cached: revocation is final.
  */
-export function createVerificationCache(options: VerificationCacheOptions) {
+export function createVerificationCache(options: VerificationCacheOptions): VerificationCache {
   const entries = new Map<string, Entry>();
   // Bumped by every invalidation: a read that started before one must not fill the cache.
   let generation = 0;
@@ -67,12 +79,8 @@ export function createVerificationCache(options: VerificationCacheOptions) {
     set,
     invalidate,
     clear,
-    /** The current invalidation generation; pass it back to `set` for a read that began now. */
     get generation() {
       return generation;
     },
   };
 }
-
-/** The verification cache the core uses. */
-export type VerificationCache = ReturnType<typeof createVerificationCache>;

@@ -1,4 +1,4 @@
-import { parseAuthorization } from "./authorization-header.js";
+import { type ParsedAuthorization, parseAuthorization } from "./authorization-header.js";
 import type { Clock } from "./clock.js";
 import { ValidationError } from "./errors.js";
 import { constantTimeEqual, type SecretHasher } from "./hashing.js";
@@ -15,10 +15,10 @@ import type {
   VerifySuccess,
 } from "./results.js";
 import type { TokenRecord, TokenStore } from "./store.js";
-import { asStoreError, type StoreCaller } from "./store-calls.js";
+import { asStoreError, callStore } from "./store-calls.js";
 import { parseTokenId, TOKEN_ID_LENGTH, TOKEN_SECRET_LENGTH } from "./token-format.js";
 import type { Awaitable, Permission, Requirement, Resource, TokenView } from "./types.js";
-import { toView, toViewOwning } from "./view.js";
+import { toView } from "./view.js";
 
 /** What the verify path needs from `createAccessTokens`. */
 export interface VerificationContext {
@@ -27,7 +27,6 @@ export interface VerificationContext {
   readonly access: HostAccess;
   readonly hasher: SecretHasher;
   readonly prefix: string;
-  readonly call: StoreCaller;
   /** Finds records, through the verification cache when there is one. */
   readonly lookup: RecordLookup;
   readonly recordAuthentication: (
@@ -55,6 +54,8 @@ const FAILURES: Readonly<Record<VerifyFailureReason, VerifyResult>> = Object.fre
   insufficient_permission: Object.freeze({ ok: false, reason: "insufficient_permission" }),
   inactive_owner: Object.freeze({ ok: false, reason: "inactive_owner" }),
   wrong_scheme: Object.freeze({ ok: false, reason: "wrong_scheme" }),
+  wrong_username: Object.freeze({ ok: false, reason: "wrong_username" }),
+  unsupported_scheme: Object.freeze({ ok: false, reason: "unsupported_scheme" }),
   rate_limited: Object.freeze({ ok: false, reason: "rate_limited" }),
 });
 
@@ -67,7 +68,6 @@ const ABSENT_HASH = new Uint8Array(32);
  */
 export function createVerifier(context: VerificationContext) {
   const { store, clock, access, hasher, prefix } = context;
-  const ownsRecords = context.lookup.ownsRecords;
 
   const rateLimit = context.rateLimit;
 
@@ -90,26 +90,36 @@ export function createVerifier(context: VerificationContext) {
   }
 
   function authenticate(
-    header: unknown,
+    authorization: unknown,
     requirement?: Requirement | null,
     options?: VerifyOptions | null,
   ): Promise<VerifyResult> {
     try {
       if (requirement != null) checkRequirement(requirement);
-      const credential = parseAuthorization(header);
-      if (!credential.ok)
-        return Promise.resolve(
-          FAILURES[credential.reason === "unsupported_scheme" ? "wrong_scheme" : "malformed"],
-        );
+      // patkit/http hands over the credential it already parsed; a string is parsed here.
+      const credential =
+        typeof authorization === "object" && authorization !== null
+          ? (authorization as ParsedAuthorization)
+          : parseAuthorization(authorization);
       const required = requirement ?? undefined;
       const clientIp = options?.clientIp;
-      if (credential.scheme === "bearer")
-        return verifyCredential(credential.token, BEARER, required, clientIp);
-      return verifyCredential(
-        credential.password,
-        { kind: "basic", username: credential.username },
-        required,
-        clientIp,
+      if (credential.ok === true) {
+        if (credential.scheme === "bearer")
+          return verifyCredential(credential.token, BEARER, required, clientIp);
+        if (credential.scheme === "basic")
+          return verifyCredential(
+            credential.password,
+            { kind: "basic", username: credential.username },
+            required,
+            clientIp,
+          );
+      }
+      return Promise.resolve(
+        FAILURES[
+          (credential as { reason?: unknown }).reason === "unsupported_scheme"
+            ? "unsupported_scheme"
+            : "malformed"
+        ],
       );
     } catch (error) {
       return Promise.reject(error);
@@ -159,7 +169,7 @@ export function createVerifier(context: VerificationContext) {
     if (scheme.kind === "basic") {
       if (owner.kind !== "user") return failure("wrong_scheme", record);
       const username = access.usernameOf ? await access.usernameOf(owner.userId) : owner.userId;
-      if (username !== scheme.username) return FAILURES.unknown;
+      if (username !== scheme.username) return failure("wrong_username", record);
     }
     if (owner.kind === "user" && access.isActiveUser) {
       const active = access.isActiveUser(owner.userId);
@@ -181,7 +191,8 @@ export function createVerifier(context: VerificationContext) {
       if (!(typeof allowed === "boolean" ? allowed : await allowed))
         return failure("insufficient_permission", record);
     }
-    const token = ownsRecords ? toViewOwning(record, now) : toView(record, now);
+    // Always a copy: a record may be the cache's, and Dates and byte arrays cannot be frozen.
+    const token = toView(record, now);
     return new Verified(token, principalOf(record, token.permissions));
   }
 
@@ -201,10 +212,9 @@ export function createVerifier(context: VerificationContext) {
   }
 
   function rehash(record: TokenRecord, secretHash: Uint8Array): void {
-    context
-      .call("updateIfVersion", () =>
-        store.updateIfVersion(record.id, record.version, { secretHash }),
-      )
+    callStore("updateIfVersion", () =>
+      store.updateIfVersion(record.id, record.version, { secretHash }),
+    )
       // Like any change through this instance: a cached record with the old hash must go, also
       // when the answer was lost (the write may have committed).
       .then(

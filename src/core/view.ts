@@ -14,7 +14,12 @@ export function statusAt(
   return "active";
 }
 
-/** The caller-facing view of a record at `now`: everything but the hash and the version. */
+/**
+ * The caller-facing view of a record at `now`: everything but the hash and the version, as
+ * copies. Views never share parts with records (a record may be the verification cache's, and
+ * a `Date` cannot be frozen): one rule, and it costs the verify path about nothing measurable
+ * (docs/benchmarks.md, "Issue 10: views copy").
+ */
 export function toView(record: TokenRecord, now: Date): TokenView {
   return {
     id: record.id,
@@ -33,31 +38,6 @@ export function toView(record: TokenRecord, now: Date): TokenView {
     status: statusAt(record, now),
   };
 }
-
-/**
- * The view of a record the caller owns outright (a store's fresh copy): its parts are handed on
- * instead of copied again, which the verify path notices.
- */
-export function toViewOwning(record: TokenRecord, now: Date): TokenView {
-  return {
-    id: record.id,
-    name: record.name,
-    owner: record.owner,
-    permissions: record.permissions,
-    createdAt: record.createdAt,
-    createdBy: record.createdBy,
-    expiresAt: record.expiresAt,
-    lastAuthenticatedAt: record.lastAuthenticatedAt,
-    revokedAt: record.revokedAt,
-    revokedReason: record.revokedReason ?? null,
-    replaces: record.replaces ?? null,
-    replacedBy: record.replacedBy ?? null,
-    lastUsedIps: record.lastUsedIps ?? NO_ADDRESSES,
-    status: statusAt(record, now),
-  };
-}
-
-const NO_ADDRESSES: readonly string[] = Object.freeze([]);
 
 function copyDate(date: Date | null): Date | null {
   return date === null ? null : new Date(date.getTime());

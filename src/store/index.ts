@@ -41,3 +41,20 @@ export {
   type UserErasure,
 } from "../core/store.js";
 export type { Awaitable, Owner, Permission, Policy, RevokedReason } from "../core/types.js";
+export {
+  type NumericColumn,
+  type OwnerColumns,
+  ownerColumns,
+  ownerFromColumns,
+  type PermissionColumns,
+  type PolicyColumns,
+  permissionColumns,
+  permissionsFromColumns,
+  policyColumns,
+  policyFromColumns,
+  recordFromColumns,
+  type StoredTokenColumns,
+  type TokenColumns,
+  tokenColumns,
+} from "./columns.js";
+export { applyPatch, type TouchedFields, touchedFields } from "./updates.js";

@@ -1,4 +1,4 @@
-import { createAccessTokens, type TokenStore, ValidationError } from "patkit";
+import { createAccessTokens, DAY_MS, type TokenStore, ValidationError } from "patkit";
 import { createMemoryStore } from "patkit/memory";
 import type { TokenRecord, Unwatch } from "patkit/store";
 import { describe, expect, it } from "vitest";
@@ -199,6 +199,18 @@ describe("verification cache", () => {
 });
 
 describe("verification cache isolation", () => {
+  it("hands out dates that cannot move a cached expiry", async () => {
+    const { tokens, clock } = createHarness({ cache });
+    const { secret } = await tokens.create({ ...readToken, expiryDays: 1 }, alice);
+    const first = await tokens.verifyToken(secret);
+    if (!first.ok) throw new Error("expected a valid token");
+    // A Date cannot be frozen: only a copy keeps this away from the cached record.
+    first.token.expiresAt?.setTime(Date.UTC(2100, 0, 1));
+    first.token.createdAt.setTime(0);
+    clock.advance(DAY_MS);
+    expect(await tokens.verifyToken(secret)).toMatchObject({ ok: false, reason: "expired" });
+  });
+
   it("hands out results that cannot reach into the cache", async () => {
     const { tokens } = createHarness({ cache });
     const { secret } = await tokens.create(readToken, alice);

@@ -1,4 +1,9 @@
-import { type AccessTokenEvent, StoreUnavailableError, type TokenStore } from "patkit";
+import {
+  type AccessTokenEvent,
+  type AccessTokens,
+  StoreUnavailableError,
+  type TokenStore,
+} from "patkit";
 import { describe, expect, it } from "vitest";
 import { faultyStore, InjectedFault } from "../support/faulty-store.js";
 import { alice, aliceOwner, createHarness, root } from "../support/host.js";
@@ -18,7 +23,7 @@ async function withStore(target: StoreTarget, run: (store: TokenStore) => Promis
 }
 
 /** Every management call once, each of which emits one event. */
-async function everyManagementCall(tokens: ReturnType<typeof createHarness>["tokens"]) {
+async function everyManagementCall(tokens: AccessTokens) {
   const created = await tokens.create(readToken, alice);
   const updated = await tokens.update(created.token.id, { name: "renamed" }, alice);
   const revoked = await tokens.revoke(created.token.id, alice);

@@ -28,6 +28,8 @@ const REASONS = [
   "insufficient_permission",
   "inactive_owner",
   "wrong_scheme",
+  "wrong_username",
+  "unsupported_scheme",
 ];
 
 interface Fixture {
@@ -246,6 +248,34 @@ describe("hostile token strings", () => {
   );
 
   it(
+    "credential objects with hostile fields resolve to a reason, and only well-formed tokens are looked up",
+    async () => {
+      const { tokens, counting } = fixture.harness;
+      const credential = fc.oneof(
+        fc.record({ ok: fc.constant(true), scheme: fc.constant("bearer"), token: anyValue() }),
+        fc.record({
+          ok: fc.constant(true),
+          scheme: fc.constantFrom("basic", "digest", "", "BEARER"),
+          username: anyValue(),
+          password: anyValue(),
+        }),
+        fc.record({ ok: anyValue(), reason: anyValue() }),
+      );
+      await fc.assert(
+        fc.asyncProperty(credential, async (value) => {
+          counting.reset();
+          const result = await tokens.authenticate(value as never);
+          expect(result.ok).toBe(false);
+          expect(REASONS).toContain((result as { reason: string }).reason);
+          expect(counting.count()).toBe(0);
+        }),
+        { numRuns: FUZZ_RUNS },
+      );
+    },
+    fuzzTimeout(),
+  );
+
+  it(
     "arbitrary Authorization headers never make authenticate reject or accept a non-live token",
     async () => {
       const { tokens, counting } = fixture.harness;
@@ -287,7 +317,9 @@ describe("parseAuthorization on hostile headers", () => {
         fc.property(fc.oneof(hostileString(), anyValue()), (value) => {
           const parsed = parseAuthorization(value);
           if (!parsed.ok) {
-            expect(["missing", "malformed", "unsupported_scheme"]).toContain(parsed.reason);
+            expect(["missing_credentials", "malformed_header", "unsupported_scheme"]).toContain(
+              parsed.reason,
+            );
             return;
           }
           expect(typeof value).toBe("string");
@@ -373,7 +405,7 @@ describe("parseAuthorization on hostile headers", () => {
   it("refuses headers longer than MAX_AUTHORIZATION_LENGTH, even around a valid token", () => {
     const token = `pat_${"a".repeat(65)}`;
     const padded = `Bearer ${token}${" ".repeat(MAX_AUTHORIZATION_LENGTH)}`;
-    expect(parseAuthorization(padded)).toEqual({ ok: false, reason: "malformed" });
+    expect(parseAuthorization(padded)).toEqual({ ok: false, reason: "malformed_header" });
     expect(parseAuthorization(`Bearer ${token}`)).toMatchObject({ ok: true });
   });
 });

@@ -114,6 +114,17 @@ export const aliceOwner = { kind: "user", userId: "alice" } as const;
 export const projectP = { kind: "project", projectId: "P" } as const;
 export const repoP1 = { kind: "repository", projectId: "P", repositoryId: "R1" } as const;
 
+/** One token of each kind, REPO_READ, created by alice: alice's, project P's and P/R1's. */
+export async function issueOneOfEach(tokens: Harness["tokens"]) {
+  const issue = (owner: typeof aliceOwner | typeof projectP | typeof repoP1) =>
+    tokens.create({ owner, name: owner.kind, permissions: ["REPO_READ"] }, alice);
+  return {
+    personal: await issue(aliceOwner),
+    project: await issue(projectP),
+    repository: await issue(repoP1),
+  };
+}
+
 /**
  * A token service over `store` (default: a fresh memory store) with a manual clock and a host
  * where alice administers project P, bob reads it, and root is a system admin. Events and

@@ -1,7 +1,8 @@
 import {
   authenticateWith,
   type HttpAuthOptions,
-  type HttpAuthSuccess,
+  type PatkitAuth,
+  patkitAuthOf,
   prepareOptions,
   type RequestAddressing,
   type RequirementSource,
@@ -14,9 +15,6 @@ import {
   nodeAddressing,
   writeRejection,
 } from "./node.js";
-
-/** What the middlewares attach to an authenticated request as `patkit`. */
-export type PatkitAuth = Omit<HttpAuthSuccess, "ok">;
 
 /** The slice of an Express request the middleware uses; it sets `patkit` on success. */
 export interface ExpressRequestLike extends NodeRequestLike {
@@ -65,12 +63,7 @@ export function createExpressMiddleware<Req extends ExpressRequestLike = Express
       const header = request.headers.authorization;
       const result = await authenticateWith(tokens, header, required, prepared, request);
       if (!result.ok) return writeRejection(response, result);
-      const auth: PatkitAuth = {
-        principal: result.principal,
-        token: result.token,
-        scheme: result.scheme,
-        actor: result.actor,
-      };
+      const auth = patkitAuthOf(result);
       request.patkit = auth;
       if (response.locals) response.locals.patkit = auth;
       next();

@@ -1,7 +1,8 @@
-import type { PatkitAuth } from "./express.js";
 import {
   authenticateWith,
   type HttpAuthOptions,
+  type PatkitAuth,
+  patkitAuthOf,
   prepareOptions,
   type RequestAddressing,
   type RequirementSource,
@@ -69,12 +70,7 @@ export function createFastifyHook<Req extends FastifyRequestLike = FastifyReques
     const header = request.headers.authorization;
     const result = await authenticateWith(tokens, header, required, prepared, request);
     if (result.ok) {
-      request.patkit = {
-        principal: result.principal,
-        token: result.token,
-        scheme: result.scheme,
-        actor: result.actor,
-      };
+      request.patkit = patkitAuthOf(result);
       return undefined;
     }
     reply.code(result.status);

@@ -2,7 +2,7 @@ import {
   authenticateWith,
   type HttpAuthOptions,
   type HttpAuthSuccess,
-  prepareOptions,
+  preparedPerOptions,
   type RequestAddressing,
   type RequirementSource,
   resolveRequirement,
@@ -16,6 +16,8 @@ const fetchAddressing: RequestAddressing<Request> = {
   peer: () => undefined,
   header: (request, name) => request.headers.get(name),
 };
+
+const prepare = preparedPerOptions(fetchAddressing);
 
 /** A refusal of a Fetch `Request`, with the `Response` to return as is. */
 export interface FetchRejection extends HttpRejection {
@@ -43,7 +45,7 @@ export async function authenticateRequest(
   requirement?: RequirementSource<Request>,
   options?: HttpAuthOptions<Request>,
 ): Promise<FetchAuthResult> {
-  const prepared = prepareOptions(options, fetchAddressing);
+  const prepared = prepare(options);
   const header = request.headers.get("authorization");
   const required = await resolveRequirement(requirement, request);
   const result = await authenticateWith(tokens, header, required, prepared, request);

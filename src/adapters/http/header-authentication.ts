@@ -7,6 +7,7 @@ import {
   StoreUnavailableError,
   type TokenActor,
   type TokenView,
+  type VerifyResult,
 } from "../../index.js";
 import { type Challenges, createChallenges, DEFAULT_REALM } from "./challenges.js";
 import { createRejection, type HttpRejection } from "./rejections.js";
@@ -69,6 +70,19 @@ export interface HttpAuthSuccess {
   readonly actor: TokenActor | null;
 }
 
+/** What the Express and Fastify helpers attach to an authenticated request as `patkit`. */
+export type PatkitAuth = Omit<HttpAuthSuccess, "ok">;
+
+/** The {@link PatkitAuth} of a success: its own object, without `ok`. */
+export function patkitAuthOf(result: HttpAuthSuccess): PatkitAuth {
+  return {
+    principal: result.principal,
+    token: result.token,
+    scheme: result.scheme,
+    actor: result.actor,
+  };
+}
+
 /** The outcome of the framework-neutral {@link authenticateHeader}. */
 export type HttpAuthResult = HttpAuthSuccess | HttpRejection;
 
@@ -92,6 +106,30 @@ export function prepareOptions<R>(
   };
 }
 
+/**
+ * {@link prepareOptions} for helpers that take their options on every call: each options object
+ * is prepared once and remembered (weakly), so a host that passes the same object on every
+ * request checks it once. Such an object is read when first seen: changing it later has no effect.
+ */
+export function preparedPerOptions<R>(
+  addressing?: RequestAddressing<R>,
+): (options: HttpAuthOptions<R> | undefined) => PreparedOptions<R> {
+  const seen = new WeakMap<HttpAuthOptions<R>, PreparedOptions<R>>();
+  let defaults: PreparedOptions<R> | undefined;
+  return (options) => {
+    if (options === undefined) {
+      defaults ??= prepareOptions({}, addressing);
+      return defaults;
+    }
+    let prepared = seen.get(options);
+    if (prepared === undefined) {
+      prepared = prepareOptions(options, addressing);
+      seen.set(options, prepared);
+    }
+    return prepared;
+  };
+}
+
 function clientIpSource<R>(
   option: NonNullable<HttpAuthOptions<R>["clientIp"]>,
   addressing: RequestAddressing<R> | undefined,
@@ -110,6 +148,8 @@ function clientIpSource<R>(
   };
 }
 
+const prepareHeaderOptions = preparedPerOptions<undefined>();
+
 /**
  * Authenticates an `Authorization` header value against `requirement` and says how to answer:
  * an {@link HttpAuthSuccess}, or an {@link HttpRejection} with the RFC 6750 status, challenges and
@@ -123,9 +163,9 @@ export async function authenticateHeader(
   tokens: TokenAuthenticator,
   header: string | null | undefined,
   requirement: Requirement | null | undefined,
-  options: HttpAuthOptions<undefined> = {},
+  options?: HttpAuthOptions<undefined>,
 ): Promise<HttpAuthResult> {
-  return authenticateWith(tokens, header, requirement, prepareOptions(options), undefined);
+  return authenticateWith(tokens, header, requirement, prepareHeaderOptions(options), undefined);
 }
 
 /** {@link authenticateHeader} with prepared options and the request for the hook. */
@@ -137,20 +177,14 @@ export async function authenticateWith<R>(
   request: R,
 ): Promise<HttpAuthResult> {
   const parsed = parseAuthorization(header);
-  if (!parsed.ok) {
-    const reason =
-      parsed.reason === "missing"
-        ? "missing_credentials"
-        : parsed.reason === "unsupported_scheme"
-          ? "unsupported_scheme"
-          : "malformed_header";
-    return reject(createRejection(reason, prepared.challenges), prepared, request);
-  }
-  let result: Awaited<ReturnType<AccessTokens["authenticate"]>>;
+  if (!parsed.ok)
+    return reject(createRejection(parsed.reason, prepared.challenges), prepared, request);
+  let result: VerifyResult;
   try {
     const clientIp = prepared.clientIp?.(request);
+    // The credential as parsed above: the core does not read the header again.
     result = await tokens.authenticate(
-      header as string,
+      parsed,
       requirement ?? null,
       typeof clientIp === "string" ? { clientIp } : undefined,
     );

@@ -11,6 +11,7 @@
  * @module patkit/http
  */
 export {
+  type AuthorizationCredential,
   type AuthorizationProblem,
   type BasicCredential,
   type BearerCredential,
@@ -24,7 +25,6 @@ export {
   type ExpressMiddlewareOptions,
   type ExpressRequestLike,
   type ExpressResponseLike,
-  type PatkitAuth,
 } from "./express.js";
 export {
   createFastifyHook,
@@ -52,6 +52,7 @@ export {
   type HttpAuthOptions,
   type HttpAuthResult,
   type HttpAuthSuccess,
+  type PatkitAuth,
   type RequirementSource,
   type TokenAuthenticator,
 } from "./header-authentication.js";

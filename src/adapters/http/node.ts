@@ -2,7 +2,7 @@ import {
   authenticateWith,
   type HttpAuthOptions,
   type HttpAuthResult,
-  prepareOptions,
+  preparedPerOptions,
   type RequestAddressing,
   type RequirementSource,
   resolveRequirement,
@@ -24,6 +24,8 @@ export const nodeAddressing: RequestAddressing<NodeRequestLike> = {
   peer: (request) => request.socket?.remoteAddress,
   header: (request, name) => request.headers[name],
 };
+
+const prepare = preparedPerOptions(nodeAddressing);
 
 /** The slice of Node's `http.ServerResponse` the helpers write (Express responses fit). */
 export interface NodeResponseLike {
@@ -51,7 +53,7 @@ export async function authenticateNodeRequest<R extends NodeRequestLike>(
   requirement?: RequirementSource<R>,
   options?: HttpAuthOptions<R>,
 ): Promise<HttpAuthResult> {
-  const prepared = prepareOptions(options, nodeAddressing);
+  const prepared = prepare(options as HttpAuthOptions<NodeRequestLike> | undefined);
   const required = await resolveRequirement(requirement, request);
   const result = await authenticateWith(
     tokens,

@@ -1,17 +1,19 @@
-import type { StoreUnavailableError, VerifyFailureReason } from "../../index.js";
+import type {
+  AuthorizationProblem,
+  StoreUnavailableError,
+  VerifyFailureReason,
+} from "../../index.js";
 import type { BearerErrorCode, Challenges } from "./challenges.js";
 
 /**
- * Why a request was refused. The verify reasons come from `tokens.authenticate`; the others are
- * about the header itself or the store. Reasons go to the `onReject` hook, never to the client.
+ * Why a request was refused: the header parser's problems (`missing_credentials`,
+ * `malformed_header`, `unsupported_scheme`), the verify reasons of `tokens.authenticate` (where
+ * `malformed` is then a header that parsed but carries no well-formed token), or
+ * `store_unavailable`. One name per failure, shared with the core. Reasons go to the `onReject`
+ * hook, never to the client.
  */
 export type RejectionReason =
-  /** No `Authorization` header, or an empty one. */
-  | "missing_credentials"
-  /** A scheme other than Bearer or Basic (e.g. Digest). */
-  | "unsupported_scheme"
-  /** A Bearer or Basic header that breaks RFC 6750 / RFC 7617. */
-  | "malformed_header"
+  | AuthorizationProblem
   | VerifyFailureReason
   /** The token store could not answer: the request fails closed. */
   | "store_unavailable";
@@ -78,6 +80,7 @@ const SHAPES: Readonly<Record<RejectionReason, Shape>> = {
   revoked: { status: 401, code: "invalid_token", challenge: "invalid_token" },
   inactive_owner: { status: 401, code: "invalid_token", challenge: "invalid_token" },
   wrong_scheme: { status: 401, code: "invalid_token", challenge: "invalid_token" },
+  wrong_username: { status: 401, code: "invalid_token", challenge: "invalid_token" },
   insufficient_permission: {
     status: 403,
     code: "insufficient_scope",

@@ -1,12 +1,12 @@
 import {
   ConflictError,
-  ExpiryImmutableError,
   LimitExceededError,
   type Policy,
   type RevokedReason,
   type TokenStore,
 } from "../../index.js";
 import {
+  applyPatch,
   type CreatedByQuery,
   type DueNotice,
   type DueNoticeQuery,
@@ -15,7 +15,6 @@ import {
   isNoticeDue,
   isRevokedAt,
   type ListQuery,
-  mergeLastUsedIps,
   type NoticeClaim,
   ownerKey,
   type StoreChange,
@@ -23,6 +22,7 @@ import {
   type TokenRecord,
   type TokenRotation,
   type TouchEntry,
+  touchedFields,
   type UnusedQuery,
   type UserErasure,
 } from "../../store/index.js";
@@ -133,16 +133,7 @@ export function createMemoryStore(): MemoryStore {
     updateIfVersion(id: string, expectedVersion: number, patch: TokenPatch): TokenRecord | null {
       const record = records.get(id);
       if (!record || record.version !== expectedVersion) return null;
-      if (patch.expiresAt !== undefined && record.expiresAt !== null)
-        throw new ExpiryImmutableError();
-      const updated = cloneRecord({
-        ...record,
-        ...(patch.name !== undefined && { name: patch.name }),
-        ...(patch.permissions !== undefined && { permissions: patch.permissions }),
-        ...(patch.expiresAt !== undefined && { expiresAt: patch.expiresAt }),
-        ...(patch.secretHash !== undefined && { secretHash: patch.secretHash }),
-        version: record.version + 1,
-      });
+      const updated = cloneRecord(applyPatch(record, patch));
       records.set(id, updated);
       announce(id);
       return cloneRecord(updated);
@@ -187,18 +178,12 @@ export function createMemoryStore(): MemoryStore {
     },
 
     touchLastAuthenticated(entries: readonly TouchEntry[]): void {
-      for (const { id, at, ip } of entries) {
+      for (const entry of entries) {
+        const id = entry.id;
         const record = records.get(id);
         if (!record) continue;
-        const newer =
-          record.lastAuthenticatedAt === null ||
-          record.lastAuthenticatedAt.getTime() <= at.getTime();
-        if (!newer && (ip === undefined || record.lastUsedIps.includes(ip))) continue;
-        records.set(id, {
-          ...record,
-          lastAuthenticatedAt: newer ? new Date(at.getTime()) : record.lastAuthenticatedAt,
-          lastUsedIps: mergeLastUsedIps(record.lastUsedIps, ip, newer),
-        });
+        const touched = touchedFields(record, entry);
+        if (touched !== null) records.set(id, { ...record, ...touched });
       }
     },
 

@@ -5,21 +5,25 @@ import {
   type TokenStore,
   ValidationError,
 } from "../../index.js";
-import type {
-  CreatedByQuery,
-  DueNotice,
-  DueNoticeQuery,
-  InsertLimit,
-  ListQuery,
-  NoticeClaim,
-  StoreChange,
-  TokenPatch,
-  TokenRecord,
-  TokenRotation,
-  TouchEntry,
-  UnusedQuery,
-  Unwatch,
-  UserErasure,
+import {
+  type CreatedByQuery,
+  type DueNotice,
+  type DueNoticeQuery,
+  type InsertLimit,
+  type ListQuery,
+  type NoticeClaim,
+  ownerColumns,
+  type PolicyColumns,
+  permissionColumns,
+  policyFromColumns,
+  type StoreChange,
+  type TokenPatch,
+  type TokenRecord,
+  type TokenRotation,
+  type TouchEntry,
+  type UnusedQuery,
+  type Unwatch,
+  type UserErasure,
 } from "../../store/index.js";
 import { type ListenOptions, type PostgresClient, takesNamedStatements } from "./client.js";
 import {
@@ -33,14 +37,7 @@ import { createMaintenanceQueries } from "./maintenance-queries.js";
 import { type SchemaOptions, type SqlNames, sqlNames, statementName } from "./names.js";
 import { createNotifications } from "./notifications.js";
 import { pgliteLookup } from "./pglite-lookup.js";
-import {
-  ownerColumns,
-  permissionColumns,
-  RECORD_COLUMNS,
-  recordFromRow,
-  timestamp,
-  toHex,
-} from "./rows.js";
+import { leadingValues, RECORD_COLUMNS, recordFromRow, timestamp, toHex } from "./rows.js";
 
 /** Options of {@link createPostgresStore}. */
 export interface PostgresStoreOptions extends SchemaOptions {
@@ -135,22 +132,11 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     channel: names.channel,
 
     async insert(record: TokenRecord, limit: InsertLimit): Promise<void> {
-      const [userId, projectId, repositoryId] = ownerColumns(record.owner);
-      const [projectPermission, repositoryPermission] = permissionColumns(record.permissions);
       const maxTokens = limit.maxTokensPerOwner;
       await run(
         queries.insert,
         [
-          record.id,
-          record.name,
-          record.owner.kind,
-          userId,
-          projectId,
-          repositoryId,
-          projectPermission,
-          repositoryPermission,
-          toHex(record.secretHash),
-          timestamp(record.createdAt, "createdAt"),
+          ...leadingValues(record),
           record.createdBy,
           timestamp(record.expiresAt, "expiresAt"),
           timestamp(record.lastAuthenticatedAt, "lastAuthenticatedAt"),
@@ -183,7 +169,13 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
 
     async list(query: ListQuery): Promise<TokenRecord[]> {
-      const values: unknown[] = query.owner ? ownerColumns(query.owner).filter(isString) : [];
+      const values: unknown[] = [];
+      if (query.owner) {
+        const owner = ownerColumns(query.owner);
+        values.push(
+          ...[owner.user_id, owner.project_id, owner.repository_id].filter((id) => id !== null),
+        );
+      }
       if (query.after)
         values.push(timestamp(query.after.createdAt, "after.createdAt"), query.after.id);
       const notRevoked = query.notRevokedAt !== undefined;
@@ -210,9 +202,9 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       };
       if (patch.name !== undefined) set("name", patch.name);
       if (patch.permissions !== undefined) {
-        const [project, repository] = permissionColumns(patch.permissions);
-        set("project_permission", project);
-        set("repository_permission", repository);
+        const permissions = permissionColumns(patch.permissions);
+        set("project_permission", permissions.project_permission);
+        set("repository_permission", permissions.repository_permission);
       }
       if (patch.expiresAt !== undefined) {
         set("expires_at", timestamp(patch.expiresAt, "expiresAt"), "::timestamptz");
@@ -243,24 +235,13 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     async rotate(rotation: TokenRotation): Promise<TokenRecord | null> {
       if (!storable(rotation.id)) return null;
       const record = rotation.record;
-      const [userId, projectId, repositoryId] = ownerColumns(record.owner);
-      const [projectPermission, repositoryPermission] = permissionColumns(record.permissions);
       const rows = await run(
         queries.rotate,
         [
           rotation.id,
           rotation.expectedVersion,
           timestamp(rotation.revokeAt, "revokeAt"),
-          record.id,
-          record.name,
-          record.owner.kind,
-          userId,
-          projectId,
-          repositoryId,
-          projectPermission,
-          repositoryPermission,
-          toHex(record.secretHash),
-          timestamp(record.createdAt, "createdAt"),
+          ...leadingValues(record),
           record.createdBy,
           timestamp(record.expiresAt, "expiresAt"),
           record.replaces,
@@ -285,21 +266,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 
     async getPolicy(): Promise<Policy | null> {
       const rows = await run(queries.getPolicy, [], { operation: "getPolicy" });
-      const row = rows[0] as
-        | {
-            expiry_required: boolean;
-            max_expiry_days: number | null;
-            max_tokens_per_owner: number | null;
-            revoke_unused_after_days: number | null;
-          }
-        | undefined;
-      if (row === undefined) return null;
-      return {
-        expiryRequired: row.expiry_required,
-        maxExpiryDays: row.max_expiry_days,
-        maxTokensPerOwner: row.max_tokens_per_owner,
-        revokeUnusedAfterDays: row.revoke_unused_after_days,
-      };
+      const row = rows[0] as PolicyColumns | undefined;
+      return row === undefined ? null : policyFromColumns(row);
     },
 
     async putPolicy(policy: Policy): Promise<void> {
@@ -398,10 +366,6 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 /** PostgreSQL text cannot hold NUL, so no stored token has such an id: it is simply not found. */
 function storable(id: string): boolean {
   return typeof id === "string" && !id.includes("\u0000");
-}
-
-function isString(value: string | null): value is string {
-  return value !== null;
 }
 
 type ListScope = "all" | "user" | "project" | "repository";

@@ -1,12 +1,11 @@
+import { ValidationError } from "../../index.js";
 import {
-  type Owner,
-  type Permission,
-  type ProjectPermission,
-  type RepositoryPermission,
-  type RevokedReason,
-  ValidationError,
-} from "../../index.js";
-import type { TokenRecord } from "../../store/index.js";
+  ownerColumns,
+  permissionColumns,
+  recordFromColumns,
+  type StoredTokenColumns,
+  type TokenRecord,
+} from "../../store/index.js";
 
 /**
  * The columns every read selects. Times come back as epoch milliseconds and the hash as hex,
@@ -20,115 +19,42 @@ export const RECORD_COLUMNS = `id, name, owner_kind, user_id, project_id, reposi
   round(date_part('epoch', revoked_at) * 1000) AS revoked_at, version, revoked_reason, replaces,
   replaced_by, array_to_string(last_used_ips, ' ') AS last_used_ips`;
 
-/** A row as {@link RECORD_COLUMNS} selects it. */
-interface TokenRow {
-  id: string;
-  name: string;
-  owner_kind: Owner["kind"];
-  user_id: string | null;
-  project_id: string | null;
-  repository_id: string | null;
-  project_permission: ProjectPermission | null;
-  repository_permission: RepositoryPermission;
+/** A row as {@link RECORD_COLUMNS} selects it: patkit's columns, the hash as hex, the addresses as text. */
+type TokenRow = Omit<StoredTokenColumns, "secret_hash" | "last_used_ips"> & {
   secret_hash: string;
-  created_at: number | string;
-  created_by: string;
-  expires_at: number | string | null;
-  last_authenticated_at: number | string | null;
-  revoked_at: number | string | null;
-  version: number | string;
-  revoked_reason: RevokedReason | null;
-  replaces: string | null;
-  replaced_by: string | null;
   /** Space-separated (an address never holds a space). */
   last_used_ips: string | null;
-}
+};
 
 /** A fresh record from a row: new objects, nothing shared with the driver. */
 export function recordFromRow(value: unknown): TokenRecord {
   const row = value as TokenRow;
-  const permissions: Permission[] = [];
-  if (row.project_permission !== null) permissions.push(row.project_permission);
-  permissions.push(row.repository_permission);
-  return {
-    id: row.id,
-    name: row.name,
-    owner: ownerFromRow(row),
-    permissions,
-    secretHash: fromHex(row.secret_hash),
-    createdAt: new Date(Number(row.created_at)),
-    createdBy: row.created_by,
-    expiresAt: dateOrNull(row.expires_at),
-    lastAuthenticatedAt: dateOrNull(row.last_authenticated_at),
-    revokedAt: dateOrNull(row.revoked_at),
-    revokedReason: row.revoked_reason,
-    replaces: row.replaces,
-    replacedBy: row.replaced_by,
-    lastUsedIps: row.last_used_ips ? row.last_used_ips.split(" ") : [],
-    version: Number(row.version),
-  };
-}
-
-function ownerFromRow(row: TokenRow): Owner {
-  switch (row.owner_kind) {
-    case "user":
-      return { kind: "user", userId: row.user_id as string };
-    case "project":
-      return { kind: "project", projectId: row.project_id as string };
-    case "repository":
-      return {
-        kind: "repository",
-        projectId: row.project_id as string,
-        repositoryId: row.repository_id as string,
-      };
-  }
-}
-
-function dateOrNull(value: number | string | null): Date | null {
-  return value === null ? null : new Date(Number(value));
-}
-
-/** The owner as its three columns, in the order `insert_token` takes them. */
-export function ownerColumns(owner: Owner): [string | null, string | null, string | null] {
-  switch (owner.kind) {
-    case "user":
-      return [owner.userId, null, null];
-    case "project":
-      return [null, owner.projectId, null];
-    case "repository":
-      return [null, owner.projectId, owner.repositoryId];
-  }
+  return recordFromColumns({
+    ...row,
+    secret_hash: fromHex(row.secret_hash),
+    last_used_ips: row.last_used_ips ? row.last_used_ips.split(" ") : [],
+  });
 }
 
 /**
- * A permission list as its two columns: the project level (or null) and the repository level.
- * The database rejects unknown levels too; this catches two levels of one scope, which two
- * columns cannot hold.
+ * The values `insert_token` and the rotation's insert take first: id, name, the owner's and
+ * the permissions' columns, the hash as hex and the creation time.
  */
-export function permissionColumns(
-  permissions: readonly Permission[],
-): [ProjectPermission | null, RepositoryPermission] {
-  let project: ProjectPermission | null = null;
-  let repository: RepositoryPermission | null = null;
-  let valid = true;
-  for (const permission of permissions) {
-    if (typeof permission === "string" && permission.startsWith("PROJECT_")) {
-      valid &&= project === null;
-      project = permission as ProjectPermission;
-    } else if (typeof permission === "string" && permission.startsWith("REPO_")) {
-      valid &&= repository === null;
-      repository = permission as RepositoryPermission;
-    } else valid = false;
-  }
-  if (!valid || repository === null) {
-    throw new ValidationError([
-      {
-        path: ["permissions"],
-        message: "Expected one repository level and at most one project level",
-      },
-    ]);
-  }
-  return [project, repository];
+export function leadingValues(record: TokenRecord): unknown[] {
+  const owner = ownerColumns(record.owner);
+  const permissions = permissionColumns(record.permissions);
+  return [
+    record.id,
+    record.name,
+    owner.owner_kind,
+    owner.user_id,
+    owner.project_id,
+    owner.repository_id,
+    permissions.project_permission,
+    permissions.repository_permission,
+    toHex(record.secretHash),
+    timestamp(record.createdAt, "createdAt"),
+  ];
 }
 
 /** Milliseconds-exact text PostgreSQL reads as a `timestamptz`, or null. */

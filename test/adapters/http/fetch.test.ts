@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { Principal, Requirement } from "patkit";
 import { authenticateRequest, rejectionResponse } from "patkit/http";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createHttpFixture, type HttpFixture, readR1 } from "./fixture.js";
+import { countingRealm, createHttpFixture, type HttpFixture, readR1 } from "./fixture.js";
 
 let fx: HttpFixture;
 beforeEach(async () => {
@@ -30,6 +30,17 @@ describe("authenticateRequest (Web Fetch Request)", () => {
         tokenId: fx.repository.id,
       },
     });
+  });
+
+  it("prepares an options object once, however many requests it serves", async () => {
+    const options = countingRealm("api");
+    for (let i = 0; i < 3; i++) {
+      const result = await authenticateRequest(fx.tokens, request(), readR1, options);
+      expect(result.ok || result.response.headers.get("www-authenticate")).toBe(
+        'Bearer realm="api"',
+      );
+    }
+    expect(options.reads).toBe(1);
   });
 
   it("returns a ready Response for a refusal", async () => {

@@ -67,3 +67,17 @@ export function headerValues(
     .filter(([key]) => key.toLowerCase() === name.toLowerCase())
     .map(([, value]) => value);
 }
+
+/** Options whose `realm` counts its reads: how a test sees that options are prepared once. */
+export function countingRealm(realm: string): { readonly realm: string; readonly reads: number } {
+  let reads = 0;
+  return {
+    get realm() {
+      reads++;
+      return realm;
+    },
+    get reads() {
+      return reads;
+    },
+  };
+}

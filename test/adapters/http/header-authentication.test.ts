@@ -4,7 +4,13 @@ import {
   StoreUnavailableError,
   ValidationError,
 } from "patkit";
-import { authenticateHeader, type HttpRejection, parseAuthorization } from "patkit/http";
+import {
+  authenticateHeader,
+  type HttpAuthResult,
+  type HttpRejection,
+  parseAuthorization,
+  type TokenAuthenticator,
+} from "patkit/http";
 import { beforeEach, describe, expect, it } from "vitest";
 import { alice, aliceOwner, createHarness } from "../../support/host.js";
 import {
@@ -22,7 +28,7 @@ beforeEach(async () => {
   fx = await createHttpFixture();
 });
 
-function rejected(result: Awaited<ReturnType<typeof authenticateHeader>>): HttpRejection {
+function rejected(result: HttpAuthResult): HttpRejection {
   if (result.ok) throw new Error("expected a rejection");
   return result;
 }
@@ -141,6 +147,34 @@ describe("authenticateHeader: RFC 6750 refusals", () => {
       expect(rejection.body).toEqual(expired.body);
       expect(rejection.body.error.code).toBe("invalid_token");
     }
+  });
+
+  it("hands tokens.authenticate the credential it parsed, not the header", async () => {
+    const seen: unknown[] = [];
+    const tokens: TokenAuthenticator = {
+      authenticate: (credential, requirement, options) => {
+        seen.push(credential);
+        return fx.tokens.authenticate(credential, requirement, options);
+      },
+    };
+    const success = await authenticateHeader(tokens, ` bearer ${fx.personal.secret} `, readR1);
+    expect(success.ok).toBe(true);
+    expect(seen).toEqual([{ ok: true, scheme: "bearer", token: fx.personal.secret }]);
+    // A header that does not parse never reaches the core.
+    await authenticateHeader(tokens, "Digest username=alice", readR1);
+    expect(seen).toHaveLength(1);
+  });
+
+  it("refuses a personal token over Basic with another username as wrong_username", async () => {
+    const rejection = rejected(
+      await authenticateHeader(fx.tokens, basic("mallory", fx.personal.secret), readR1),
+    );
+    expect(rejection).toMatchObject({
+      status: 401,
+      reason: "wrong_username",
+      tokenId: fx.personal.id,
+    });
+    expect(rejection.body.error.code).toBe("invalid_token");
   });
 
   it("refuses a project or repository token over Basic as an invalid token", async () => {

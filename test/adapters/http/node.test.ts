@@ -2,7 +2,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from "node:net";
 import { authenticateNodeRequest, writeRejection } from "patkit/http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { basic, createHttpFixture, type HttpFixture, readR1 } from "./fixture.js";
+import { basic, countingRealm, createHttpFixture, type HttpFixture, readR1 } from "./fixture.js";
 
 let fx: HttpFixture;
 let server: Server;
@@ -97,6 +97,32 @@ describe("authenticateNodeRequest (node:http)", () => {
     const { res } = await get(`Bearer ${fx.personal.secret}`);
     expect(res.statusCode).toBe(503);
     expect(lines(res, "www-authenticate")).toEqual([]);
+  });
+});
+
+describe("authenticateNodeRequest options", () => {
+  it("prepares an options object once, however many requests it serves", async () => {
+    const options = countingRealm("node");
+    for (let i = 0; i < 3; i++) {
+      const written: [string, unknown][] = [];
+      const response = {
+        statusCode: 200,
+        headersSent: false,
+        setHeader: (name: string, value: unknown) => written.push([name, value]),
+        end: () => {},
+      };
+      const result = await authenticateNodeRequest(
+        fx.tokens,
+        { headers: {} },
+        response,
+        readR1,
+        options,
+      );
+      expect(result.ok).toBe(false);
+      expect(response.statusCode).toBe(401);
+      expect(written).toContainEqual(["WWW-Authenticate", 'Bearer realm="node"']);
+    }
+    expect(options.reads).toBe(1);
   });
 });
 
