@@ -173,9 +173,9 @@ export interface AccessTokens {
    * Verifies an `Authorization` header: `Bearer <token>` for every token, or `Basic` with a
    * personal token as the password and its owner's username. Also takes the header already
    * parsed by `parseAuthorization` (what `patkit/http` passes), so it is read only once.
-   * Besides `verifyToken`'s reasons: `malformed` for no header or a garbled one,
-   * `unsupported_scheme` for another scheme (e.g. Digest), `wrong_scheme` for a project or
-   * repository token over Basic, `wrong_username` for a personal token with another username.
+   * Besides `verifyToken`'s reasons: `malformed` for no header or a garbled one, `wrong_scheme`
+   * for another scheme (e.g. Digest) or a project or repository token over Basic, and `unknown`
+   * for a personal token with another username than its owner's.
    *
    * @example
    * ```ts

@@ -15,12 +15,13 @@ export type VerifyFailureReason =
   | "insufficient_permission"
   /** A personal token whose user is inactive or gone (`isActiveUser`). */
   | "inactive_owner"
-  /** A project or repository token sent as a Basic password: they authenticate with Bearer only. */
+  /**
+   * `authenticate` only: the credential came in a scheme patkit cannot take for it, either a
+   * header scheme other than Bearer or Basic (e.g. Digest) or a project or repository token sent
+   * as a Basic password (they authenticate with Bearer only). `patkit/http` tells the first
+   * apart as `unsupported_scheme` before it calls `authenticate`.
+   */
   | "wrong_scheme"
-  /** A personal token sent over Basic with another username than its owner's. */
-  | "wrong_username"
-  /** `authenticate` only: an `Authorization` scheme other than Bearer or Basic (e.g. Digest). */
-  | "unsupported_scheme"
   /** A valid token over its `rateLimit` budget: `retryAfterMs` says when to try again. */
   | "rate_limited";
 

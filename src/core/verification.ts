@@ -54,8 +54,6 @@ const FAILURES: Readonly<Record<VerifyFailureReason, VerifyResult>> = Object.fre
   insufficient_permission: Object.freeze({ ok: false, reason: "insufficient_permission" }),
   inactive_owner: Object.freeze({ ok: false, reason: "inactive_owner" }),
   wrong_scheme: Object.freeze({ ok: false, reason: "wrong_scheme" }),
-  wrong_username: Object.freeze({ ok: false, reason: "wrong_username" }),
-  unsupported_scheme: Object.freeze({ ok: false, reason: "unsupported_scheme" }),
   rate_limited: Object.freeze({ ok: false, reason: "rate_limited" }),
 });
 
@@ -117,7 +115,7 @@ export function createVerifier(context: VerificationContext) {
       return Promise.resolve(
         FAILURES[
           (credential as { reason?: unknown }).reason === "unsupported_scheme"
-            ? "unsupported_scheme"
+            ? "wrong_scheme"
             : "malformed"
         ],
       );
@@ -169,7 +167,8 @@ export function createVerifier(context: VerificationContext) {
     if (scheme.kind === "basic") {
       if (owner.kind !== "user") return failure("wrong_scheme", record);
       const username = access.usernameOf ? await access.usernameOf(owner.userId) : owner.userId;
-      if (username !== scheme.username) return failure("wrong_username", record);
+      // Another user's name with this secret: as if the pair matched no token.
+      if (username !== scheme.username) return FAILURES.unknown;
     }
     if (owner.kind === "user" && access.isActiveUser) {
       const active = access.isActiveUser(owner.userId);

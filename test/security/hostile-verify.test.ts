@@ -28,8 +28,6 @@ const REASONS = [
   "insufficient_permission",
   "inactive_owner",
   "wrong_scheme",
-  "wrong_username",
-  "unsupported_scheme",
 ];
 
 interface Fixture {

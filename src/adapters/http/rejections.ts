@@ -80,7 +80,6 @@ const SHAPES: Readonly<Record<RejectionReason, Shape>> = {
   revoked: { status: 401, code: "invalid_token", challenge: "invalid_token" },
   inactive_owner: { status: 401, code: "invalid_token", challenge: "invalid_token" },
   wrong_scheme: { status: 401, code: "invalid_token", challenge: "invalid_token" },
-  wrong_username: { status: 401, code: "invalid_token", challenge: "invalid_token" },
   insufficient_permission: {
     status: 403,
     code: "insufficient_scope",
