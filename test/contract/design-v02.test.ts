@@ -19,7 +19,7 @@ import { createSigner } from "../support/github-signer.js";
 import { alice, aliceOwner, bob, createHarness, projectP, repoP1, root } from "../support/host.js";
 import { harnessPerTest } from "../support/per-test.js";
 import { useStoreTargets } from "../support/stores.js";
-import { withOtherSecret } from "../support/token-strings.js";
+import { withBadChecksum, withOtherSecret } from "../support/token-strings.js";
 
 // The sentences of DESIGN.md "Next capabilities: contract (v0.2)" that the feature suites do not
 // pin down exactly, each checked through the public entry points as a user imports them.
@@ -390,7 +390,7 @@ describe("v0.2 contract: verify options, rate limits and notices (memory store)"
     await tokens.flush();
     expect((await tokens.get(token.id, alice)).lastUsedIps).toEqual(["192.0.2.1"]);
     clock.advance(60 * SECOND);
-    await tokens.verifyToken(`${secret.slice(0, -1)}x`, null, { clientIp: "192.0.2.3" });
+    await tokens.verifyToken(withBadChecksum(secret), null, { clientIp: "192.0.2.3" });
     await tokens.revoke(token.id, alice);
     await tokens.verifyToken(secret, null, { clientIp: "192.0.2.4" });
     await tokens.flush();

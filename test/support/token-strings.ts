@@ -52,3 +52,11 @@ export function expectedHash(token: string, pepper?: string, prefix = "pat"): Bu
     ? createHash("sha256").update(secret, "ascii").digest()
     : createHmac("sha256", pepper).update(secret, "ascii").digest();
 }
+
+/**
+ * The same token with its last checksum character changed, so it can never equal the token
+ * (replacing it with a fixed character would, once in 62 tokens, change nothing).
+ */
+export function withBadChecksum(token: string): string {
+  return token.slice(0, -1) + (token.endsWith("A") ? "B" : "A");
+}
