@@ -286,13 +286,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     noticeDays,
     getPolicy: management.getPolicy,
   });
-  const userData = createUserData({
-    store,
-    clock,
-    hooks,
-    rules: createAuthorization(access),
-    lookup,
-  });
+  const userData = createUserData(context);
   const verifier = createVerifier({
     store,
     clock,

@@ -3,7 +3,7 @@ import type { LeakReport } from "./events.js";
 import { constantTimeEqual } from "./hashing.js";
 import type { ManagementContext } from "./management.js";
 import { leakedSecretsSchema, leakReportSchema, parseInput } from "./schemas.js";
-import { isRevokedAt, type TokenRecord } from "./store.js";
+import { isExpiredAt, isRevokedAt, type TokenRecord } from "./store.js";
 import { callStore } from "./store-calls.js";
 import { parseTokenId, TOKEN_ID_LENGTH, TOKEN_SECRET_LENGTH } from "./token-format.js";
 import type { Actor, TokenView } from "./types.js";
@@ -95,8 +95,7 @@ export function createLeakedTokens(context: LeakedTokensContext) {
     if (record === null) return "unknown";
     const now = clock.now();
     // A token in its grace period is live: its grace ends now. An expired one needs nothing.
-    const expired = record.expiresAt !== null && record.expiresAt.getTime() <= now.getTime();
-    if (expired || isRevokedAt(record, now)) return "matched";
+    if (isExpiredAt(record, now) || isRevokedAt(record, now)) return "matched";
     const after = await callStore("revoke", () => store.revoke(record.id, now, "leaked"));
     lookup.changed(record.id);
     // Revoked meanwhile by someone else (or gone): theirs to report.

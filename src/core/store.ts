@@ -348,10 +348,7 @@ export function ownerKey(owner: Owner): string {
  * {@link isRevokedAt}, {@link isExpiredAt}): listings keep a token in its grace period.
  */
 export function isLive(record: Pick<TokenRecord, "expiresAt" | "revokedAt">, now: Date): boolean {
-  return (
-    record.revokedAt === null &&
-    (record.expiresAt === null || record.expiresAt.getTime() > now.getTime())
-  );
+  return record.revokedAt === null && !isExpiredAt(record, now);
 }
 
 /** True when the record is revoked at `now`: a scheduled revocation counts from its instant. */

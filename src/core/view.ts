@@ -1,4 +1,4 @@
-import type { TokenRecord } from "./store.js";
+import { isExpiredAt, isRevokedAt, type TokenRecord } from "./store.js";
 import type { Owner, TokenStatus, TokenView } from "./types.js";
 
 /**
@@ -9,8 +9,8 @@ export function statusAt(
   record: Pick<TokenRecord, "expiresAt" | "revokedAt">,
   now: Date,
 ): TokenStatus {
-  if (record.revokedAt !== null && now.getTime() >= record.revokedAt.getTime()) return "revoked";
-  if (record.expiresAt !== null && now.getTime() >= record.expiresAt.getTime()) return "expired";
+  if (isRevokedAt(record, now)) return "revoked";
+  if (isExpiredAt(record, now)) return "expired";
   return "active";
 }
 
