@@ -7,7 +7,8 @@ export interface RecordLookup {
   /**
    * The record with this id, or `null`; synchronous when the answer is at hand. It may be the
    * cache's own: read it, never hand its parts out (views copy them, see `toView`).
-   */ find(id: string): TokenRecord | null | Promise<TokenRecord | null>;
+   */
+  find(id: string): TokenRecord | null | Promise<TokenRecord | null>;
   /** Forgets what is known of one token (it changed). */
   changed(id: string): void;
   /** Forgets everything (anything may have changed). */
